@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// A strided view of memory the kernels read or write. The binding builds views only after it
+// has checked that every element they can reach lies inside the storage (see
+// binding/view_codec.cc), so kernels may index freely within shape and strides.
+#pragma once
+#include <cstdint>
+
+#include "dtype.h"
+
+namespace kiln {
+
+constexpr int kMaxDims = 16;
+
+struct TensorView {
+  char* data = nullptr;  // address of the view's first element (storage offset applied)
+  DType dtype = DType::F32;
+  int ndim = 0;
+  int64_t shape[kMaxDims] = {};
+  int64_t strides[kMaxDims] = {};  // in elements, never negative
+
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int i = 0; i < ndim; ++i) n *= shape[i];
+    return n;
+  }
+  size_t itemsize() const { return dtype_size(dtype); }
+  bool is_contiguous() const {
+    int64_t expected = 1;
+    for (int i = ndim - 1; i >= 0; --i) {
+      if (shape[i] != 1 && strides[i] != expected) return false;
+      expected *= shape[i];
+    }
+    return true;
+  }
+  template <class T> T* ptr() const { return reinterpret_cast<T*>(data); }
+};
+
+}  // namespace kiln

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+// Elementwise kernels: each formula of ops.def instantiated over the StridedLoop, with a
+// contiguous fast path (unit strides, or a stride-0 scalar operand) that compilers vectorize.
+#include <cmath>
+#include <cstring>
+
+#include "../core/error.h"
+#include "kernels.h"
+#include "loops.h"
+
+namespace kiln::cpu {
+namespace {
+
+using fn::param_cast;
+
+#define KILN_DISPATCH_NUM KILN_DISPATCH_NUMERIC
+#define KILN_OUT_SAME scalar_t
+#define KILN_OUT_BOOL bool
+
+template <class TOut, class TIn, class F>
+void unary_loop(const TensorView& out, const TensorView& in, F f) {
+  StridedLoop<2>({&out, &in}).run([&](char** p, const int64_t* st, int64_t n) {
+    TOut* o = reinterpret_cast<TOut*>(p[0]);
+    const TIn* x = reinterpret_cast<const TIn*>(p[1]);
+    if (st[0] == sizeof(TOut) && st[1] == sizeof(TIn)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+    } else {
+      const int64_t so = st[0] / int64_t(sizeof(TOut)), sx = st[1] / int64_t(sizeof(TIn));
+      for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx]);
+    }
+  });
+}
+
+template <class TOut, class TIn, class F>
+void binary_loop(const TensorView& out, const TensorView& a, const TensorView& b, F f) {
+  StridedLoop<3>({&out, &a, &b}).run([&](char** p, const int64_t* st, int64_t n) {
+    TOut* o = reinterpret_cast<TOut*>(p[0]);
+    const TIn* x = reinterpret_cast<const TIn*>(p[1]);
+    const TIn* y = reinterpret_cast<const TIn*>(p[2]);
+    constexpr int64_t so = sizeof(TOut), si = sizeof(TIn);
+    if (st[0] == so && st[1] == si && st[2] == si) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+    } else if (st[0] == so && st[1] == si && st[2] == 0) {
+      const TIn s = *y;
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], s);
+    } else if (st[0] == so && st[1] == 0 && st[2] == si) {
+      const TIn s = *x;
+      for (int64_t i = 0; i < n; ++i) o[i] = f(s, y[i]);
+    } else {
+      const int64_t s0 = st[0] / so, s1 = st[1] / si, s2 = st[2] / si;
+      for (int64_t i = 0; i < n; ++i) o[i * s0] = f(x[i * s1], y[i * s2]);
+    }
+  });
+}
+
+template <class T, class F>
+void ternary_loop(const TensorView& out, const TensorView& a, const TensorView& b,
+                  const TensorView& c, F f) {
+  StridedLoop<4>({&out, &a, &b, &c}).run([&](char** p, const int64_t* st, int64_t n) {
+    T* o = reinterpret_cast<T*>(p[0]);
+    const T* x = reinterpret_cast<const T*>(p[1]);
+    const T* y = reinterpret_cast<const T*>(p[2]);
+    const T* z = reinterpret_cast<const T*>(p[3]);
+    constexpr int64_t s = sizeof(T);
+    if (st[0] == s && st[1] == s && st[2] == s && st[3] == s) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i], z[i]);
+    } else {
+      const int64_t s0 = st[0] / s, s1 = st[1] / s, s2 = st[2] / s, s3 = st[3] / s;
+      for (int64_t i = 0; i < n; ++i) o[i * s0] = f(x[i * s1], y[i * s2], z[i * s3]);
+    }
+  });
+}
+
+template <class TOut, class TIn>
+void copy_loop(const TensorView& out, const TensorView& in) {
+  StridedLoop<2>({&out, &in}).run([&](char** p, const int64_t* st, int64_t n) {
+    TOut* o = reinterpret_cast<TOut*>(p[0]);
+    const TIn* x = reinterpret_cast<const TIn*>(p[1]);
+    if constexpr (std::is_same_v<TOut, TIn>) {
+      if (st[0] == sizeof(TOut) && st[1] == sizeof(TIn)) {
+        std::memcpy(o, x, size_t(n) * sizeof(TOut));
+        return;
+      }
+    }
+    const int64_t so = st[0] / int64_t(sizeof(TOut)), sx = st[1] / int64_t(sizeof(TIn));
+    for (int64_t i = 0; i < n; ++i) {
+      if constexpr (std::is_same_v<TOut, bool>) {
+        o[i * so] = x[i * sx] != TIn(0);
+      } else if constexpr (std::is_integral_v<TOut> && std::is_floating_point_v<TIn>) {
+        o[i * so] = fn::param_cast<TOut>(double(x[i * sx]));  // no UB on NaN/inf/overflow
+      } else {
+        o[i * so] = static_cast<TOut>(x[i * sx]);
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void unary(UnaryOp op, const TensorView& out, const TensorView& in, double p0_, double p1_) {
+  switch (op) {
+#define KILN_UNARY(name, dtypes, outkind, expr)                                    \
+  case UnaryOp::name:                                                              \
+    return KILN_DISPATCH_##dtypes(in.dtype, #name, [&] {                           \
+      using T = scalar_t;                                                          \
+      const T p0 = param_cast<T>(p0_), p1 = param_cast<T>(p1_);                    \
+      (void)p0; (void)p1;                                                          \
+      unary_loop<KILN_OUT_##outkind, T>(out, in, [=](T x) { return expr; });       \
+    });
+#include "../core/ops.def"
+    default: break;
+  }
+  throw Error(ErrorCode::InvalidArgument, make_string("unary: unknown op code ", int(op)));
+}
+
+void binary(BinaryOp op, const TensorView& out, const TensorView& a, const TensorView& b,
+            double alpha_) {
+  switch (op) {
+#define KILN_BINARY(name, dtypes, outkind, expr)                                   \
+  case BinaryOp::name:                                                             \
+    return KILN_DISPATCH_##dtypes(a.dtype, #name, [&] {                            \
+      using T = scalar_t;                                                          \
+      const T alpha = param_cast<T>(alpha_);                                       \
+      (void)alpha;                                                                 \
+      binary_loop<KILN_OUT_##outkind, T>(out, a, b, [=](T a, T b) { return expr; }); \
+    });
+#include "../core/ops.def"
+    default: break;
+  }
+  throw Error(ErrorCode::InvalidArgument, make_string("binary: unknown op code ", int(op)));
+}
+
+void ternary(TernaryOp op, const TensorView& out, const TensorView& a, const TensorView& b,
+             const TensorView& c, double alpha_) {
+  switch (op) {
+#define KILN_TERNARY(name, dtypes, expr)                                           \
+  case TernaryOp::name:                                                            \
+    return KILN_DISPATCH_##dtypes(a.dtype, #name, [&] {                            \
+      using T = scalar_t;                                                          \
+      const T alpha = param_cast<T>(alpha_);                                       \
+      (void)alpha;                                                                 \
+      ternary_loop<T>(out, a, b, c, [=](T a, T b, T c) { return expr; });          \
+    });
+#include "../core/ops.def"
+    default: break;
+  }
+  throw Error(ErrorCode::InvalidArgument, make_string("ternary: unknown op code ", int(op)));
+}
+
+void where(const TensorView& out, const TensorView& cond, const TensorView& a,
+           const TensorView& b) {
+  KILN_DISPATCH_ALL(a.dtype, "where", [&] {
+    using T = scalar_t;
+    StridedLoop<4>({&out, &cond, &a, &b}).run([&](char** p, const int64_t* st, int64_t n) {
+      T* o = reinterpret_cast<T*>(p[0]);
+      const bool* c = reinterpret_cast<const bool*>(p[1]);
+      const T* x = reinterpret_cast<const T*>(p[2]);
+      const T* y = reinterpret_cast<const T*>(p[3]);
+      const int64_t s0 = st[0] / int64_t(sizeof(T)), s1 = st[1], s2 = st[2] / int64_t(sizeof(T)),
+                    s3 = st[3] / int64_t(sizeof(T));
+      for (int64_t i = 0; i < n; ++i) o[i * s0] = c[i * s1] ? x[i * s2] : y[i * s3];
+    });
+  });
+}
+
+void copy(const TensorView& out, const TensorView& in) {
+  KILN_DISPATCH_ALL(out.dtype, "copy", [&] {
+    using TOut = scalar_t;
+    KILN_DISPATCH_ALL(in.dtype, "copy", [&] {
+      using TIn = scalar_t;
+      copy_loop<TOut, TIn>(out, in);
+    });
+  });
+}
+
+void fill(const TensorView& out, double value) {
+  KILN_DISPATCH_ALL(out.dtype, "fill", [&] {
+    using T = scalar_t;
+    const T v = param_cast<T>(value);
+    StridedLoop<1>({&out}).run([&](char** p, const int64_t* st, int64_t n) {
+      T* o = reinterpret_cast<T*>(p[0]);
+      const int64_t s = st[0] / int64_t(sizeof(T));
+      if (s == 1) {
+        for (int64_t i = 0; i < n; ++i) o[i] = v;
+      } else {
+        for (int64_t i = 0; i < n; ++i) o[i * s] = v;
+      }
+    });
+  });
+}
+
+namespace {
+// Writes value_of(i) into the flattened (row-major) position i of `out`.
+template <class F>
+void fill_indexed(const TensorView& out, F value_of) {
+  KILN_DISPATCH_NUMERIC(out.dtype, "arange", [&] {
+    using T = scalar_t;
+    const int64_t n = out.numel();
+    int64_t idx[kMaxDims] = {};
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t off = 0;
+      for (int d = 0; d < out.ndim; ++d) off += idx[d] * out.strides[d];
+      out.ptr<T>()[off] = param_cast<T>(value_of(i));
+      for (int d = out.ndim - 1; d >= 0; --d) {
+        if (++idx[d] < out.shape[d]) break;
+        idx[d] = 0;
+      }
+    }
+  });
+}
+}  // namespace
+
+void arange(const TensorView& out, double start, double step) {
+  fill_indexed(out, [&](int64_t i) { return start + double(i) * step; });
+}
+
+void linspace(const TensorView& out, double start, double end) {
+  const int64_t n = out.numel();
+  const double step = n > 1 ? (end - start) / double(n - 1) : 0.0;
+  const int64_t half = n / 2;
+  fill_indexed(out, [&](int64_t i) {
+    return i < half ? start + step * double(i) : end - step * double(n - 1 - i);
+  });
+}
+
+}  // namespace kiln::cpu
