@@ -120,6 +120,15 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Frees a CPU storage now instead of at the next GC: detaching releases the backing store
+// (typed arrays over it become empty, and later kernel calls see a zero-length buffer).
+Napi::Value Detach(const Napi::CallbackInfo& info) {
+  KILN_CHECK(info[0].IsArrayBuffer(), InvalidArgument, "dispose: expected a CPU storage");
+  auto buf = info[0].As<Napi::ArrayBuffer>();
+  if (!buf.IsDetached()) buf.Detach();
+  return info.Env().Undefined();
+}
+
 Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
   Napi::Object r = Napi::Object::New(info.Env());
   r.Set("compiled", false);
@@ -456,6 +465,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"setMetaBuffer", guarded<SetMetaBuffer>}, {"opCodes", guarded<OpCodes>},
       {"numThreads", guarded<NumThreads>},       {"setNumThreads", guarded<SetNumThreads>},
       {"cudaInfo", guarded<CudaInfo>},           {"unary", guarded<Unary>},
+      {"detach", guarded<Detach>},
       {"binary", guarded<Binary>},               {"ternary", guarded<Ternary>},
       {"where", guarded<Where>},                 {"copy", guarded<Copy>},
       {"fill", guarded<Fill>},                   {"arange", guarded<Arange>},

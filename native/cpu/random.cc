@@ -1,9 +1,157 @@
 // SPDX-License-Identifier: MIT
-// Placeholder: being written.
+// Random fills and randperm on the counter-based Philox generator (core/philox.h). Element i
+// of the view (row-major) uses counter offset + i, so results depend on (seed, offset) only:
+// not on the thread count, the view's strides, or the device.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
 #include "../core/error.h"
+#include "../core/philox.h"
+#include "indexing_iter.h"
+#include "indexing_sort.h"
 #include "kernels.h"
-namespace kiln::cpu {}
+
 namespace kiln::cpu {
-void random(const TensorView&, Distribution, uint64_t, uint64_t, double, double) { throw Error(ErrorCode::Internal, "not yet"); }
-void randperm(const TensorView&, uint64_t, uint64_t) { throw Error(ErrorCode::Internal, "not yet"); }
+namespace {
+
+// Writes gen(counter) into every element of `out`, element i receiving counter offset + i.
+template <class T, class Gen>
+void fill_random(const TensorView& out, uint64_t offset, Gen gen) {
+  const TensorView v = coalesce_row_major(out);
+  const int64_t n = v.numel();
+  T* base = v.ptr<T>();
+  parallel_for(n, kIndexGrain, [&](int64_t b, int64_t e) {
+    for_each_run(v, b, e, [&](int64_t off, int64_t st, int64_t first, int64_t len) {
+      T* p = base + off;
+      const uint64_t c = offset + uint64_t(first);
+      if (st == 1) {
+        for (int64_t t = 0; t < len; ++t) p[t] = gen(c + uint64_t(t));
+      } else {
+        for (int64_t t = 0; t < len; ++t) p[t * st] = gen(c + uint64_t(t));
+      }
+    });
+  });
 }
+
+// An integer-valued double as int64; the range check keeps the conversion defined.
+int64_t integral_bound(double v, const char* what) {
+  KILN_CHECK(std::isfinite(v) && v == std::floor(v) && v >= -9223372036854775808.0 &&
+                 v < 9223372036854775808.0,
+             InvalidArgument, "randint: ", what, " must be an integer in int64 range, got ", v);
+  return int64_t(v);
+}
+
+template <class T>
+void randint_typed(const TensorView& out, uint64_t seed, uint64_t offset, double p0, double p1) {
+  const int64_t low = integral_bound(p0, "low");
+  const int64_t high = integral_bound(p1, "high");
+  KILN_CHECK(low < high, InvalidArgument, "randint: low (", low, ") must be less than high (",
+             high, ")");
+  // Values the dtype cannot hold would wrap, so the range must fit (as PyTorch requires).
+  if constexpr (std::is_same_v<T, bool>) {
+    KILN_CHECK(low >= 0 && high <= 2, InvalidArgument, "randint: range [", low, ", ", high,
+               ") does not fit dtype bool");
+  } else if constexpr (std::is_same_v<T, int32_t>) {
+    KILN_CHECK(low >= std::numeric_limits<int32_t>::min() &&
+                   high - 1 <= std::numeric_limits<int32_t>::max(),
+               InvalidArgument, "randint: range [", low, ", ", high, ") does not fit dtype int32");
+  }
+  const uint64_t range = uint64_t(high) - uint64_t(low);
+  fill_random<T>(out, offset, [=](uint64_t c) {
+    const int64_t v = philox_randint(philox(seed, c), low, range);
+    if constexpr (std::is_same_v<T, bool>) return v != 0;
+    else return T(v);
+  });
+}
+
+}  // namespace
+
+void random(const TensorView& out, Distribution dist, uint64_t seed, uint64_t offset, double p0,
+            double p1) {
+  switch (dist) {
+    case Distribution::Uniform: {
+      KILN_CHECK(std::isfinite(p0) && std::isfinite(p1) && p0 <= p1, InvalidArgument,
+                 "uniform: expects a finite range with low <= high, got [", p0, ", ", p1, ")");
+      const double range = p1 - p0;
+      KILN_DISPATCH_FLOAT(out.dtype, "uniform", [&] {
+        using T = scalar_t;
+        constexpr double kMax = double(std::numeric_limits<T>::max());
+        KILN_CHECK(p0 >= -kMax && p1 <= kMax && range <= kMax, InvalidArgument, "uniform: [",
+                   p0, ", ", p1, ") exceeds the range of ", dtype_name(out.dtype));
+        if constexpr (std::is_same_v<T, float>) {
+          const float below = philox_float_below(p1);
+          fill_random<T>(out, offset, [=](uint64_t c) {
+            return philox_uniform_f32(philox(seed, c), p0, range, p1, below);
+          });
+        } else {
+          fill_random<T>(out, offset,
+                         [=](uint64_t c) { return philox_uniform_f64(philox(seed, c), p0, range); });
+        }
+      });
+      return;
+    }
+    case Distribution::Normal: {
+      KILN_CHECK(std::isfinite(p0) && std::isfinite(p1) && p1 >= 0, InvalidArgument,
+                 "normal: expects a finite mean and std >= 0, got mean ", p0, ", std ", p1);
+      KILN_DISPATCH_FLOAT(out.dtype, "normal", [&] {
+        using T = scalar_t;
+        fill_random<T>(out, offset, [=](uint64_t c) { return T(philox_normal(philox(seed, c), p0, p1)); });
+      });
+      return;
+    }
+    case Distribution::Randint: {
+      KILN_DISPATCH_ALL(out.dtype, "randint",
+                        [&] { randint_typed<scalar_t>(out, seed, offset, p0, p1); });
+      return;
+    }
+    case Distribution::Bernoulli: {
+      KILN_CHECK(p0 >= 0 && p0 <= 1, InvalidArgument,
+                 "bernoulli: expects 0 <= p <= 1, got ", p0);
+      KILN_DISPATCH_ALL(out.dtype, "bernoulli", [&] {
+        using T = scalar_t;
+        fill_random<T>(out, offset,
+                       [=](uint64_t c) { return T(philox_bernoulli(philox(seed, c), p0) ? 1 : 0); });
+      });
+      return;
+    }
+  }
+  throw Error(ErrorCode::InvalidArgument,
+              make_string("random: unknown distribution ", static_cast<int>(dist)));
+}
+
+namespace {
+
+template <class I>
+void randperm_typed(const TensorView& out, uint64_t seed, uint64_t offset) {
+  using Rec = KeyIndex<uint64_t, I>;
+  const int64_t n = out.numel();
+  std::vector<Rec> recs(static_cast<size_t>(n)), scratch(static_cast<size_t>(n));
+  parallel_for(n, kIndexGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const PhiloxWords w = philox(seed, offset + uint64_t(i));
+      recs[size_t(i)] = Rec{philox_bits64(w.w[0], w.w[1]), I(i)};
+    }
+  });
+  sort_by_key(recs.data(), scratch.data(), n);
+  int64_t* o = out.ptr<int64_t>();
+  const int64_t st = out.ndim == 0 ? 0 : out.strides[0];
+  parallel_for(n, kIndexGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) o[i * st] = int64_t(recs[size_t(i)].index);
+  });
+}
+
+}  // namespace
+
+// Sorting uniformly random 64-bit keys gives a uniform permutation; equal keys (probability
+// about n^2 / 2^65) keep index order, so the result is fully determined by (seed, offset).
+void randperm(const TensorView& out, uint64_t seed, uint64_t offset) {
+  const int64_t n = out.numel();
+  if (n == 0) return;
+  if (n <= int64_t(UINT32_MAX)) randperm_typed<uint32_t>(out, seed, offset);
+  else randperm_typed<int64_t>(out, seed, offset);
+}
+
+}  // namespace kiln::cpu

@@ -1,11 +1,793 @@
 // SPDX-License-Identifier: MIT
-// Placeholder: being written.
+// Reductions (sum, prod, mean, amax/amin, all/any, norm, logsumexp, var), max/min with
+// indices, cumulative sum/product and softmax. reduce_plan.h turns every view into kept and
+// reduced dims; then one of two drivers runs, both with contiguous inner loops:
+//  - inner reductions (the input's fastest dim is reduced): each output reduces its runs of
+//    input through independent lanes (see reduce_ops.h);
+//  - outer reductions (the fastest dim is kept): rows of outputs accumulate whole input rows.
+// Long reductions are cut into chunks of fixed size whose partial results are combined in a
+// fixed order, so results never depend on the number of threads.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+#include <vector>
+
 #include "../core/error.h"
 #include "kernels.h"
-namespace kiln::cpu {}
+#include "reduce_ops.h"
+#include "reduce_plan.h"
+#include "thread_pool.h"
+
 namespace kiln::cpu {
-void reduce(ReduceOp, const TensorView&, const TensorView&, double) { throw Error(ErrorCode::Internal, "reduce: not yet"); }
-void reduce_arg(bool, const TensorView*, const TensorView&, const TensorView&, int) { throw Error(ErrorCode::Internal, "not yet"); }
-void cumulative(bool, const TensorView&, const TensorView&, int) { throw Error(ErrorCode::Internal, "not yet"); }
-void softmax(bool, const TensorView&, const TensorView&, int) { throw Error(ErrorCode::Internal, "not yet"); }
+namespace {
+
+constexpr int64_t kGrain = 32768;        // work (elements) below which a loop stays serial
+constexpr int64_t kChunk = 32768;        // reduction elements per partial result
+constexpr int64_t kBlock = 1024;         // elements reduced in lanes before folding into Acc
+constexpr int64_t kRowBlock = 64;        // rows accumulated in lanes before folding into Acc
+constexpr int64_t kColBlock = 1024;      // outputs per task when rows of outputs are swept
+constexpr int64_t kMinColTasks = 64;     // fewer column tasks than this split the rows too
+constexpr int64_t kMinColBlock = 16;     // narrowest column block worth a task of its own
+constexpr int64_t kMaxRowChunks = 64;
+
+// Enough independent accumulators to cover the add latency with SSE2-width vectors.
+template <class Lane> constexpr int kLanes = sizeof(Lane) >= 8 ? 16 : 32;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+template <class To, class From> To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
+    return fn::param_cast<To>(double(v));  // saturates instead of UB on NaN, inf, overflow
+  } else {
+    return static_cast<To>(v);
+  }
 }
+
+// Bools are stored as bytes; comparisons between elements must see them as 0 or 1.
+template <class S> S normalize(S v) {
+  if constexpr (std::is_same_v<S, uint8_t>) return S(v != 0);
+  else return v;
+}
+
+template <class S> bool is_nan(S v) {
+  if constexpr (std::is_floating_point_v<S>) return v != v;
+  else return false;
+}
+
+// Column block width for sweeps that cannot split their rows (scans, softmax, arg
+// reductions): narrower blocks when there would otherwise be too few tasks to share out.
+int64_t column_block(int64_t rows_of_outputs, int64_t width) {
+  int64_t cb = std::min(width, kColBlock);
+  while (cb > kMinColBlock && rows_of_outputs * ceil_div(width, cb) < kMinColTasks) cb /= 2;
+  return std::max<int64_t>(cb, 1);
+}
+
+// ---- the two reduction drivers --------------------------------------------------------
+
+// Reduces n elements spaced `stride` apart. Each block of kBlock elements goes through
+// kLanes independent lanes (vector registers once compiled), merged pairwise, then folded.
+template <class Op>
+typename Op::Acc reduce_run(const Op& op, const typename Op::In* x, int64_t n, int64_t stride,
+                            typename Op::Lane shift) {
+  using Lane = typename Op::Lane;
+  constexpr int L = kLanes<Lane>;
+  typename Op::Acc acc = op.acc_init();
+  if (n < L) {
+    Lane l = op.lane_init();
+    for (int64_t i = 0; i < n; ++i) l = op.step(l, x[i * stride], shift);
+    return op.fold(acc, l);
+  }
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t m = std::min(kBlock, n - b);
+    const typename Op::In* p = x + b * stride;
+    Lane lane[L];
+    for (int k = 0; k < L; ++k) lane[k] = op.lane_init();
+    int64_t i = 0;
+    if (stride == 1) {
+      for (; i + L <= m; i += L)
+        for (int k = 0; k < L; ++k) lane[k] = op.step(lane[k], p[i + k], shift);
+    } else {
+      for (; i + L <= m; i += L)
+        for (int k = 0; k < L; ++k) lane[k] = op.step(lane[k], p[(i + k) * stride], shift);
+    }
+    for (int k = 0; i < m; ++i, ++k) lane[k] = op.step(lane[k], p[i * stride], shift);
+    for (int w = L / 2; w > 0; w /= 2)
+      for (int k = 0; k < w; ++k) lane[k] = op.merge(lane[k], lane[k + w]);
+    acc = op.fold(acc, lane[0]);
+  }
+  return acc;
+}
+
+// Reduces positions [r0, r1) of the row-major flattening of the reduced dims.
+template <class Op>
+typename Op::Acc reduce_span(const Op& op, const typename Op::In* x, const DimList& red,
+                             int64_t r0, int64_t r1, typename Op::Lane shift) {
+  const int64_t run = red.inner_size(), stride = red.inner_stride(0);
+  if (red.n == 1) return reduce_run(op, x + r0 * stride, r1 - r0, stride, shift);
+  typename Op::Acc acc = op.acc_init();
+  DimCounter rc(red, red.n - 1, 1, r0 / run);
+  int64_t j = r0 % run;
+  for (int64_t r = r0; r < r1; rc.next()) {
+    const int64_t count = std::min(run - j, r1 - r);
+    acc = op.combine(acc, reduce_run(op, x + rc.off[0] + j * stride, count, stride, shift));
+    r += count;
+    j = 0;
+  }
+  return acc;
+}
+
+// Inner reduction: task t reduces chunk (t % nch) of output (t / nch).
+template <class Op>
+void inner_reduce(const Op& op, const ReduceGeometry& g, const typename Op::In* x,
+                  const typename Op::Lane* shift, typename Op::Acc* res) {
+  using Acc = typename Op::Acc;
+  const DimList& kept = g.kept;
+  const int64_t n_out = kept.numel(), n_red = g.red.numel();
+  const int64_t nch = ceil_div(n_red, kChunk);
+  std::vector<Acc> partial(nch > 1 ? size_t(n_out * nch) : 0);
+  const int64_t grain = nch > 1 ? 1 : std::max<int64_t>(1, kGrain / n_red);
+  parallel_for(n_out * nch, grain, [&](int64_t b, int64_t e) {
+    int64_t o = b / nch;
+    DimCounter kc(kept, kept.n, 1, o);
+    for (int64_t t = b; t < e; ++t) {
+      if (t / nch != o) {
+        kc.next();
+        ++o;
+      }
+      typename Op::Lane sh{};
+      if constexpr (Op::kShifted) sh = shift[o];
+      const int64_t r0 = (t % nch) * kChunk, r1 = std::min(n_red, r0 + kChunk);
+      const Acc a = reduce_span(op, x + kc.off[0], g.red, r0, r1, sh);
+      if (nch > 1) partial[size_t(t)] = a;
+      else res[o] = a;
+    }
+  });
+  if (nch == 1) return;
+  parallel_for(n_out, std::max<int64_t>(1, kGrain / nch), [&](int64_t b, int64_t e) {
+    for (int64_t o = b; o < e; ++o) {
+      const Acc* p = partial.data() + o * nch;
+      Acc a = p[0];
+      for (int64_t c = 1; c < nch; ++c) a = op.combine(a, p[c]);
+      res[o] = a;
+    }
+  });
+}
+
+// lane[j] <- step(lane[j], row[j * cs]) for one input row of an outer reduction.
+template <class Op>
+void step_row(const Op& op, typename Op::Lane* __restrict lane,
+              const typename Op::In* __restrict row, int64_t cs, int64_t w,
+              const typename Op::Lane* __restrict shift) {
+  using Lane = typename Op::Lane;
+  if constexpr (Op::kShifted) {
+    if (cs == 1) {
+      for (int64_t j = 0; j < w; ++j) lane[j] = op.step(lane[j], row[j], shift[j]);
+    } else {
+      for (int64_t j = 0; j < w; ++j) lane[j] = op.step(lane[j], row[j * cs], shift[j]);
+    }
+  } else {
+    if (cs == 1) {
+      for (int64_t j = 0; j < w; ++j) lane[j] = op.step(lane[j], row[j], Lane());
+    } else {
+      for (int64_t j = 0; j < w; ++j) lane[j] = op.step(lane[j], row[j * cs], Lane());
+    }
+  }
+}
+
+template <class Op>
+void fold_row(const Op& op, typename Op::Acc* __restrict acc, typename Op::Lane* __restrict lane,
+              int64_t w) {
+  for (int64_t j = 0; j < w; ++j) {
+    acc[j] = op.fold(acc[j], lane[j]);
+    lane[j] = op.lane_init();
+  }
+}
+
+// Accumulates reduced positions [r0, r1) of w outputs whose inputs start at `base`.
+template <class Op>
+void accumulate_rows(const Op& op, const typename Op::In* base, int64_t cs, int64_t w,
+                     const DimList& red, int64_t r0, int64_t r1, const typename Op::Lane* shift,
+                     typename Op::Lane* lane, typename Op::Acc* acc) {
+  for (int64_t j = 0; j < w; ++j) {
+    lane[j] = op.lane_init();
+    acc[j] = op.acc_init();
+  }
+  DimCounter rc(red, red.n, 1, r0);
+  int64_t pending = 0;
+  for (int64_t r = r0; r < r1; ++r, rc.next()) {
+    step_row(op, lane, base + rc.off[0], cs, w, shift);
+    if (++pending == kRowBlock) {
+      fold_row(op, acc, lane, w);
+      pending = 0;
+    }
+  }
+  if (pending) fold_row(op, acc, lane, w);
+}
+
+// Outer reduction: outputs are swept in blocks of up to kColBlock along the innermost kept
+// dim; when that gives few tasks, the reduced rows are split into chunks as well.
+template <class Op>
+void outer_reduce(const Op& op, const ReduceGeometry& g, const typename Op::In* x,
+                  const typename Op::Lane* shift, typename Op::Acc* res) {
+  using Lane = typename Op::Lane;
+  using Acc = typename Op::Acc;
+  const DimList& kept = g.kept;
+  const int64_t width = kept.inner_size(), cs = kept.inner_stride(0);
+  const int64_t n_out = kept.numel(), outer = n_out / width, rows = g.red.numel();
+  const int64_t cb = std::min(width, kColBlock), ncb = ceil_div(width, cb);
+  const int64_t pairs = outer * ncb;
+  int64_t nrc = 1;
+  if (pairs < kMinColTasks) nrc = std::clamp<int64_t>(rows * cb / kChunk, 1, kMaxRowChunks);
+  const int64_t rpc = ceil_div(rows, nrc);
+  nrc = ceil_div(rows, rpc);
+  std::vector<Acc> partial(nrc > 1 ? size_t(pairs * nrc * cb) : 0);
+  parallel_for(pairs * nrc, std::max<int64_t>(1, kGrain / (rpc * cb)), [&](int64_t b, int64_t e) {
+    std::vector<Lane> lane(static_cast<size_t>(cb));
+    std::vector<Acc> acc(static_cast<size_t>(cb));
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t pair = t / nrc, rc = t % nrc, p = pair / ncb, j0 = (pair % ncb) * cb;
+      const int64_t w = std::min(cb, width - j0);
+      const DimCounter kc(kept, kept.n - 1, 1, p);
+      const Lane* sh = nullptr;
+      if constexpr (Op::kShifted) sh = shift + p * width + j0;
+      const int64_t r0 = rc * rpc, r1 = std::min(rows, r0 + rpc);
+      accumulate_rows(op, x + kc.off[0] + j0 * cs, cs, w, g.red, r0, r1, sh, lane.data(),
+                      acc.data());
+      Acc* dst = nrc > 1 ? partial.data() + t * cb : res + p * width + j0;
+      std::copy(acc.begin(), acc.begin() + w, dst);
+    }
+  });
+  if (nrc == 1) return;
+  parallel_for(pairs, std::max<int64_t>(1, kGrain / (nrc * cb)), [&](int64_t b, int64_t e) {
+    for (int64_t pair = b; pair < e; ++pair) {
+      const int64_t p = pair / ncb, j0 = (pair % ncb) * cb, w = std::min(cb, width - j0);
+      const Acc* src = partial.data() + pair * nrc * cb;
+      for (int64_t j = 0; j < w; ++j) {
+        Acc a = src[j];
+        for (int64_t c = 1; c < nrc; ++c) a = op.combine(a, src[c * cb + j]);
+        res[p * width + j0 + j] = a;
+      }
+    }
+  });
+}
+
+// Runs op over the input; returns one Acc per dense output position. `shift` (shifted ops
+// only) holds one value per dense output position.
+template <class Op>
+std::vector<typename Op::Acc> run_reduce(const Op& op, const ReduceGeometry& g,
+                                         const TensorView& in,
+                                         const typename Op::Lane* shift = nullptr) {
+  std::vector<typename Op::Acc> res(size_t(g.kept.numel()));
+  const auto* x = in.ptr<const typename Op::In>();
+  if (is_outer_reduction(g)) outer_reduce(op, g, x, shift, res.data());
+  else inner_reduce(op, g, x, shift, res.data());
+  return res;
+}
+
+// Writes value_of(o) to every dense output position o of operand `op_index` of g.
+template <class F>
+void store_outputs(const ReduceGeometry& g, int op_index, const TensorView& out, const char* name,
+                   F value_of) {
+  KILN_DISPATCH_ALL(out.dtype, name, [&] {
+    using OutT = scalar_t;
+    OutT* dst = out.ptr<OutT>();
+    parallel_for(g.kept.numel(), kGrain, [&](int64_t b, int64_t e) {
+      DimCounter kc(g.kept, g.kept.n, g.nops, b);
+      for (int64_t o = b; o < e; ++o, kc.next()) dst[kc.off[op_index]] = convert<OutT>(value_of(o));
+    });
+  });
+}
+
+// ---- reduce() ---------------------------------------------------------------------------
+
+const char* reduce_name(ReduceOp op) {
+  switch (op) {
+#define KILN_REDUCE(name) \
+  case ReduceOp::name:    \
+    return #name;
+#include "../core/ops.def"
+    default: break;
+  }
+  throw Error(ErrorCode::InvalidArgument, make_string("reduce: unknown op code ", int(op)));
+}
+
+// The result of a reduction over no elements (ops with an identity only).
+double empty_result(ReduceOp op) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  switch (op) {
+    case ReduceOp::prod: return 1;
+    case ReduceOp::all: return 1;
+    case ReduceOp::mean: return nan;
+    case ReduceOp::var: return nan;
+    case ReduceOp::logsumexp: return -std::numeric_limits<double>::infinity();
+    default: return 0;
+  }
+}
+
+template <class T>
+void reduce_norm(const ReduceGeometry& g, const TensorView& out, const TensorView& in, double p) {
+  auto store = [&](const auto& res, auto finish) {
+    store_outputs(g, 1, out, "norm", [&](int64_t o) { return finish(res[size_t(o)]); });
+  };
+  auto same = [](auto v) { return v; };
+  if (p == 0) {
+    store(run_reduce(SumOp<T, MapNonzero>{}, g, in), same);
+  } else if (p == 1) {
+    store(run_reduce(SumOp<T, MapAbs>{}, g, in), same);
+  } else if (p == 2) {
+    store(run_reduce(SumOp<T, MapSquare>{}, g, in), [](double v) { return std::sqrt(v); });
+  } else if (p == std::numeric_limits<double>::infinity()) {
+    store(run_reduce(ExtremumOp<T, true, MapAbs>{}, g, in), same);
+  } else if (p == -std::numeric_limits<double>::infinity()) {
+    store(run_reduce(ExtremumOp<T, false, MapAbs>{}, g, in), same);
+  } else {
+    store(run_reduce(SumOp<T, MapPowAbs>{MapPowAbs{p}}, g, in),
+          [p](double v) { return std::pow(v, 1.0 / p); });
+  }
+}
+
+// Stable form: max + log(sum(exp(x - max))), with an infinite max replaced by 0 so that all
+// -inf gives -inf and any +inf gives +inf, as PyTorch does.
+template <class T>
+void reduce_logsumexp(const ReduceGeometry& g, const TensorView& out, const TensorView& in) {
+  const std::vector<T> mx = run_reduce(ExtremumOp<T, true>{}, g, in);
+  std::vector<T> shift(mx.size());
+  for (size_t o = 0; o < mx.size(); ++o) shift[o] = std::isinf(mx[o]) ? T(0) : mx[o];
+  const std::vector<double> sum = run_reduce(SumOp<T, MapExpDiff>{}, g, in, shift.data());
+  store_outputs(g, 1, out, "logsumexp",
+                [&](int64_t o) { return std::log(sum[size_t(o)]) + double(shift[size_t(o)]); });
+}
+
+// Two passes: the mean, then the sum of squared distances to it.
+template <class T>
+void reduce_var(const ReduceGeometry& g, const TensorView& out, const TensorView& in,
+                double correction) {
+  const double n = double(g.red.numel());
+  const std::vector<double> sum = run_reduce(SumOp<T>{}, g, in);
+  std::vector<T> mean(sum.size());
+  for (size_t o = 0; o < sum.size(); ++o) mean[o] = T(sum[o] / n);
+  const std::vector<double> ss = run_reduce(SumOp<T, MapSqDiff>{}, g, in, mean.data());
+  // N - correction <= 0 divides by zero: inf, or NaN for a zero sum, as PyTorch gives.
+  const double denom = std::max(0.0, n - correction);
+  store_outputs(g, 1, out, "var", [&](int64_t o) { return ss[size_t(o)] / denom; });
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, const TensorView& out, const TensorView& in, double param) {
+  const char* name = reduce_name(op);
+  bool reduced[kMaxDims] = {};
+  for (int d = 0; d < in.ndim; ++d) reduced[d] = out.shape[d] == 1 && in.shape[d] != 1;
+  const TensorView* views[2] = {&in, &out};
+  const ReduceGeometry g = make_geometry(views, 2, reduced, false);
+  const int64_t n_out = g.kept.numel(), n_red = g.red.numel();
+
+  const bool float_only = op == ReduceOp::mean || op == ReduceOp::norm ||
+                          op == ReduceOp::logsumexp || op == ReduceOp::var;
+  if (float_only && !is_floating(in.dtype)) throw_unsupported_dtype(name, in.dtype);
+  if (n_red == 0) {
+    KILN_CHECK(op != ReduceOp::amax && op != ReduceOp::amin, InvalidArgument, name,
+               "(): cannot reduce over a zero-size dimension, as the operation has no identity");
+    KILN_CHECK(op != ReduceOp::norm || (param >= 0 && !std::isinf(param)), InvalidArgument,
+               "norm(): cannot compute the ", param,
+               " norm over a zero-size dimension, as the operation has no identity");
+  }
+  if (n_out == 0) return;
+  if (n_red == 0) {
+    const double v = empty_result(op);
+    store_outputs(g, 1, out, name, [v](int64_t) { return v; });
+    return;
+  }
+
+  auto store = [&](const auto& res, auto finish) {
+    store_outputs(g, 1, out, name, [&](int64_t o) { return finish(res[size_t(o)]); });
+  };
+  auto same = [](auto v) { return v; };
+  switch (op) {
+    case ReduceOp::sum:
+      return KILN_DISPATCH_ALL(in.dtype, name, [&] {
+        store(run_reduce(SumOp<scalar_t>{}, g, in), same);
+      });
+    case ReduceOp::prod:
+      return KILN_DISPATCH_ALL(in.dtype, name, [&] {
+        store(run_reduce(ProdOp<scalar_t>{}, g, in), same);
+      });
+    case ReduceOp::mean:
+      return KILN_DISPATCH_FLOAT(in.dtype, name, [&] {
+        const double n = double(n_red);
+        store(run_reduce(SumOp<scalar_t>{}, g, in), [n](double v) { return v / n; });
+      });
+    case ReduceOp::amax:
+      return KILN_DISPATCH_ALL(in.dtype, name, [&] {
+        store(run_reduce(ExtremumOp<scalar_t, true>{}, g, in), same);
+      });
+    case ReduceOp::amin:
+      return KILN_DISPATCH_ALL(in.dtype, name, [&] {
+        store(run_reduce(ExtremumOp<scalar_t, false>{}, g, in), same);
+      });
+    case ReduceOp::all:
+      return KILN_DISPATCH_ALL(in.dtype, name, [&] {
+        store(run_reduce(LogicalOp<scalar_t, true>{}, g, in), same);
+      });
+    case ReduceOp::any:
+      return KILN_DISPATCH_ALL(in.dtype, name, [&] {
+        store(run_reduce(LogicalOp<scalar_t, false>{}, g, in), same);
+      });
+    case ReduceOp::norm:
+      return KILN_DISPATCH_FLOAT(in.dtype, name, [&] { reduce_norm<scalar_t>(g, out, in, param); });
+    case ReduceOp::logsumexp:
+      return KILN_DISPATCH_FLOAT(in.dtype, name, [&] { reduce_logsumexp<scalar_t>(g, out, in); });
+    case ReduceOp::var:
+      return KILN_DISPATCH_FLOAT(in.dtype, name, [&] { reduce_var<scalar_t>(g, out, in, param); });
+    default: break;
+  }
+  throw Error(ErrorCode::InvalidArgument, make_string("reduce: unknown op code ", int(op)));
+}
+
+// ---- reduce_arg() -----------------------------------------------------------------------
+
+namespace {
+
+// Whether v replaces best: strictly better keeps the first occurrence; a NaN replaces any
+// number and is never replaced, so the first NaN wins.
+template <bool kMax, class S> bool arg_better(S v, S best) {
+  return (kMax ? v > best : v < best) || (is_nan(v) && !is_nan(best));
+}
+
+template <class S> struct ArgResult {
+  S value;
+  int64_t index;
+};
+
+// First extremum of n elements spaced `stride` apart: the extremum by the lane reduction,
+// then a scan for its first position.
+template <class T, bool kMax>
+ArgResult<storage_t<T>> arg_run(const storage_t<T>* x, int64_t n, int64_t stride) {
+  using S = storage_t<T>;
+  const S best = reduce_run(ExtremumOp<T, kMax>{}, x, n, stride, S());
+  int64_t i = 0;
+  if (is_nan(best)) {
+    while (!is_nan(x[i * stride])) ++i;
+  } else {
+    while (normalize(x[i * stride]) != best) ++i;
+  }
+  return {normalize(x[i * stride]), i};
+}
+
+// Inner layout: task t scans chunk (t % nch) of output (t / nch).
+template <class T, bool kMax>
+void arg_inner(const ReduceGeometry& g, const storage_t<T>* x, ArgResult<storage_t<T>>* res) {
+  using R = ArgResult<storage_t<T>>;
+  const int64_t n_out = g.kept.numel(), n = g.red.shape[0], stride = g.red.stride[0][0];
+  const int64_t nch = ceil_div(n, kChunk);
+  std::vector<R> partial(nch > 1 ? size_t(n_out * nch) : 0);
+  const int64_t grain = nch > 1 ? 1 : std::max<int64_t>(1, kGrain / n);
+  parallel_for(n_out * nch, grain, [&](int64_t b, int64_t e) {
+    int64_t o = b / nch;
+    DimCounter kc(g.kept, g.kept.n, 1, o);
+    for (int64_t t = b; t < e; ++t) {
+      if (t / nch != o) {
+        kc.next();
+        ++o;
+      }
+      const int64_t r0 = (t % nch) * kChunk, r1 = std::min(n, r0 + kChunk);
+      R r = arg_run<T, kMax>(x + kc.off[0] + r0 * stride, r1 - r0, stride);
+      r.index += r0;
+      if (nch > 1) partial[size_t(t)] = r;
+      else res[o] = r;
+    }
+  });
+  if (nch == 1) return;
+  for (int64_t o = 0; o < n_out; ++o) {
+    R best = partial[size_t(o * nch)];
+    for (int64_t c = 1; c < nch; ++c) {
+      const R& r = partial[size_t(o * nch + c)];
+      if (arg_better<kMax>(r.value, best.value)) best = r;
+    }
+    res[o] = best;
+  }
+}
+
+// Outer layout: blocks of outputs along the innermost kept dim, updated row by row.
+template <class T, bool kMax>
+void arg_outer(const ReduceGeometry& g, const storage_t<T>* x, ArgResult<storage_t<T>>* res) {
+  using S = storage_t<T>;
+  const DimList& kept = g.kept;
+  const int64_t width = kept.inner_size(), cs = kept.inner_stride(0);
+  const int64_t outer = kept.numel() / width, n = g.red.shape[0], rs = g.red.stride[0][0];
+  const int64_t cb = column_block(outer, width), ncb = ceil_div(width, cb);
+  parallel_for(outer * ncb, std::max<int64_t>(1, kGrain / (n * cb)), [&](int64_t b, int64_t e) {
+    std::vector<S> best(static_cast<size_t>(cb));
+    std::vector<int64_t> index(static_cast<size_t>(cb));
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t p = t / ncb, j0 = (t % ncb) * cb, w = std::min(cb, width - j0);
+      const DimCounter kc(kept, kept.n - 1, 1, p);
+      const S* base = x + kc.off[0] + j0 * cs;
+      for (int64_t j = 0; j < w; ++j) {
+        best[j] = normalize(base[j * cs]);
+        index[j] = 0;
+      }
+      for (int64_t r = 1; r < n; ++r) {
+        const S* row = base + r * rs;
+        for (int64_t j = 0; j < w; ++j) {
+          const S v = normalize(row[j * cs]);
+          const bool take = arg_better<kMax>(v, best[j]);
+          best[j] = take ? v : best[j];
+          index[j] = take ? r : index[j];
+        }
+      }
+      for (int64_t j = 0; j < w; ++j) res[p * width + j0 + j] = {best[j], index[j]};
+    }
+  });
+}
+
+template <class T, bool kMax>
+void arg_reduce(const ReduceGeometry& g, const TensorView* values, const TensorView& indices,
+                const TensorView& in, const char* name) {
+  using S = storage_t<T>;
+  std::vector<ArgResult<S>> res(size_t(g.kept.numel()));
+  if (is_outer_reduction(g)) arg_outer<T, kMax>(g, in.ptr<const S>(), res.data());
+  else arg_inner<T, kMax>(g, in.ptr<const S>(), res.data());
+  store_outputs(g, 1, indices, name, [&](int64_t o) { return res[size_t(o)].index; });
+  if (values) store_outputs(g, 2, *values, name, [&](int64_t o) { return res[size_t(o)].value; });
+}
+
+}  // namespace
+
+void reduce_arg(bool is_max, const TensorView* values, const TensorView& indices,
+                const TensorView& in, int dim) {
+  const char* name = is_max ? (values ? "max" : "argmax") : (values ? "min" : "argmin");
+  const int64_t n = in.ndim ? in.shape[dim] : 1;
+  KILN_CHECK(n > 0, InvalidArgument, name,
+             "(): cannot reduce over a zero-size dimension, as the operation has no identity");
+  bool reduced[kMaxDims] = {};
+  if (in.ndim) reduced[dim] = true;
+  const TensorView* views[3] = {&in, &indices, values};
+  const ReduceGeometry g = make_geometry(views, values ? 3 : 2, reduced, false);
+  if (g.kept.numel() == 0) return;
+  KILN_DISPATCH_ALL(in.dtype, name, [&] {
+    if (is_max) arg_reduce<scalar_t, true>(g, values, indices, in, name);
+    else arg_reduce<scalar_t, false>(g, values, indices, in, name);
+  });
+}
+
+// ---- cumulative() -----------------------------------------------------------------------
+
+namespace {
+
+// Scans accumulate in double for floats (as PyTorch's CPU scans do) and in int64 otherwise.
+template <class T> using scan_acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+
+template <bool kProd, class A> A scan_step(A acc, A v) {
+  if constexpr (std::is_integral_v<A>) return kProd ? wrap_mul(acc, v) : wrap_add(acc, v);
+  else return kProd ? acc * v : acc + v;
+}
+
+template <class T, class O, bool kProd>
+void scan(const ReduceGeometry& g, const TensorView& out, const TensorView& in) {
+  using S = storage_t<T>;
+  using A = scan_acc_t<T>;
+  const S* x = in.ptr<const S>();
+  O* y = out.ptr<O>();
+  const DimList& kept = g.kept;
+  const int64_t n = g.red.shape[0], sx = g.red.stride[0][0], sy = g.red.stride[1][0];
+  const A init = A(kProd ? 1 : 0);
+  if (!is_outer_reduction(g)) {
+    // One sequential scan per output line, lines shared among threads.
+    parallel_for(kept.numel(), std::max<int64_t>(1, kGrain / n), [&](int64_t b, int64_t e) {
+      DimCounter kc(kept, kept.n, 2, b);
+      for (int64_t o = b; o < e; ++o, kc.next()) {
+        const S* xl = x + kc.off[0];
+        O* yl = y + kc.off[1];
+        A acc = init;
+        for (int64_t i = 0; i < n; ++i) {
+          acc = scan_step<kProd>(acc, A(normalize(xl[i * sx])));
+          yl[i * sy] = convert<O>(acc);
+        }
+      }
+    });
+    return;
+  }
+  // The scanned dim is not the fastest: scan blocks of adjacent lines together, row by row.
+  const int64_t width = kept.inner_size(), cx = kept.inner_stride(0), cy = kept.inner_stride(1);
+  const int64_t outer = kept.numel() / width;
+  const int64_t cb = column_block(outer, width), ncb = ceil_div(width, cb);
+  parallel_for(outer * ncb, std::max<int64_t>(1, kGrain / (n * cb)), [&](int64_t b, int64_t e) {
+    std::vector<A> acc(static_cast<size_t>(cb));
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t p = t / ncb, j0 = (t % ncb) * cb, w = std::min(cb, width - j0);
+      const DimCounter kc(kept, kept.n - 1, 2, p);
+      const S* xb = x + kc.off[0] + j0 * cx;
+      O* yb = y + kc.off[1] + j0 * cy;
+      std::fill(acc.begin(), acc.begin() + w, init);
+      for (int64_t i = 0; i < n; ++i) {
+        const S* xr = xb + i * sx;
+        O* yr = yb + i * sy;
+        for (int64_t j = 0; j < w; ++j) {
+          acc[j] = scan_step<kProd>(acc[j], A(normalize(xr[j * cx])));
+          yr[j * cy] = convert<O>(acc[j]);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void cumulative(bool is_prod, const TensorView& out, const TensorView& in, int dim) {
+  const char* name = is_prod ? "cumprod" : "cumsum";
+  bool reduced[kMaxDims] = {};
+  if (in.ndim) reduced[dim] = true;
+  const TensorView* views[2] = {&in, &out};
+  const ReduceGeometry g = make_geometry(views, 2, reduced, true);
+  if (g.kept.numel() == 0 || g.red.numel() == 0) return;
+  KILN_DISPATCH_ALL(in.dtype, name, [&] {
+    using T = scalar_t;
+    KILN_DISPATCH_ALL(out.dtype, name, [&] {
+      using O = scalar_t;
+      if (is_prod) scan<T, O, true>(g, out, in);
+      else scan<T, O, false>(g, out, in);
+    });
+  });
+}
+
+// ---- softmax() --------------------------------------------------------------------------
+
+namespace {
+
+// y[i] = exp(x[i] - m) over a contiguous row; returns the sum of the stored values.
+template <class T>
+double exp_store_sum(const T* x, T* y, int64_t n, T m) {
+  constexpr int L = kLanes<T>;
+  double total = 0;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t len = std::min(kBlock, n - b);
+    const T* xb = x + b;
+    T* yb = y + b;
+    T lane[L] = {};
+    int64_t i = 0;
+    for (; i + L <= len; i += L) {
+      for (int k = 0; k < L; ++k) {
+        const T e = exp_vec(xb[i + k] - m);
+        yb[i + k] = e;
+        lane[k] += e;
+      }
+    }
+    for (int k = 0; i < len; ++i, ++k) {
+      const T e = exp_vec(xb[i] - m);
+      yb[i] = e;
+      lane[k] += e;
+    }
+    for (int w = L / 2; w > 0; w /= 2)
+      for (int k = 0; k < w; ++k) lane[k] += lane[k + w];
+    total += double(lane[0]);
+  }
+  return total;
+}
+
+// One line of length n: max, sum of exponentials, then the normalized values. The
+// arithmetic follows PyTorch: softmax multiplies by 1/sum; log_softmax is (x - max) - log(sum).
+template <class T, bool kLog>
+void softmax_line(const T* x, T* y, int64_t n, int64_t sx, int64_t sy) {
+  const T m = reduce_run(ExtremumOp<T, true>{}, x, n, sx, T());
+  if (kLog) {
+    const double sum = reduce_run(SumOp<T, MapExpDiff>{}, x, n, sx, m);
+    const T ls = T(std::log(sum));
+    if (sx == 1 && sy == 1) {
+      for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) - ls;
+    } else {
+      for (int64_t i = 0; i < n; ++i) y[i * sy] = (x[i * sx] - m) - ls;
+    }
+    return;
+  }
+  double sum;
+  if (sx == 1 && sy == 1) {
+    sum = exp_store_sum(x, y, n, m);
+  } else {
+    sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const T e = exp_vec(x[i * sx] - m);
+      y[i * sy] = e;
+      sum += double(e);
+    }
+  }
+  const T inv = T(1.0 / sum);
+  if (sy == 1) {
+    for (int64_t i = 0; i < n; ++i) y[i] *= inv;
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i * sy] *= inv;
+  }
+}
+
+// Softmax along a dim that is not the fastest: w adjacent lines processed together, row by
+// row, with per-line max and sum kept in small arrays.
+template <class T, bool kLog>
+void softmax_block(const T* x, T* y, int64_t n, int64_t sx, int64_t sy, int64_t cx, int64_t cy,
+                   int64_t w, T* mx, T* lane, double* sum) {
+  const ExtremumOp<T, true> max_op;
+  for (int64_t j = 0; j < w; ++j) mx[j] = max_op.lane_init();
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = x + i * sx;
+    for (int64_t j = 0; j < w; ++j) mx[j] = max_op.merge(mx[j], xr[j * cx]);
+  }
+  for (int64_t j = 0; j < w; ++j) {
+    lane[j] = 0;
+    sum[j] = 0;
+  }
+  int64_t pending = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = x + i * sx;
+    T* yr = y + i * sy;
+    for (int64_t j = 0; j < w; ++j) {
+      const T e = exp_vec(xr[j * cx] - mx[j]);
+      if (!kLog) yr[j * cy] = e;
+      lane[j] += e;
+    }
+    if (++pending == kRowBlock || i == n - 1) {
+      for (int64_t j = 0; j < w; ++j) {
+        sum[j] += double(lane[j]);
+        lane[j] = 0;
+      }
+      pending = 0;
+    }
+  }
+  // lane[] now holds each line's final factor: 1/sum, or log(sum).
+  for (int64_t j = 0; j < w; ++j) lane[j] = kLog ? T(std::log(sum[j])) : T(1.0 / sum[j]);
+  for (int64_t i = 0; i < n; ++i) {
+    const T* xr = x + i * sx;
+    T* yr = y + i * sy;
+    for (int64_t j = 0; j < w; ++j) {
+      if (kLog) yr[j * cy] = (xr[j * cx] - mx[j]) - lane[j];
+      else yr[j * cy] *= lane[j];
+    }
+  }
+}
+
+template <class T, bool kLog>
+void softmax_impl(const ReduceGeometry& g, const TensorView& out, const TensorView& in) {
+  const T* x = in.ptr<const T>();
+  T* y = out.ptr<T>();
+  const DimList& kept = g.kept;
+  const int64_t n = g.red.shape[0], sx = g.red.stride[0][0], sy = g.red.stride[1][0];
+  if (!is_outer_reduction(g)) {
+    parallel_for(kept.numel(), std::max<int64_t>(1, kGrain / n), [&](int64_t b, int64_t e) {
+      DimCounter kc(kept, kept.n, 2, b);
+      for (int64_t o = b; o < e; ++o, kc.next())
+        softmax_line<T, kLog>(x + kc.off[0], y + kc.off[1], n, sx, sy);
+    });
+    return;
+  }
+  const int64_t width = kept.inner_size(), cx = kept.inner_stride(0), cy = kept.inner_stride(1);
+  const int64_t outer = kept.numel() / width;
+  const int64_t cb = column_block(outer, width), ncb = ceil_div(width, cb);
+  parallel_for(outer * ncb, std::max<int64_t>(1, kGrain / (n * cb)), [&](int64_t b, int64_t e) {
+    std::vector<T> mx(static_cast<size_t>(cb)), lane(static_cast<size_t>(cb));
+    std::vector<double> sum(static_cast<size_t>(cb));
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t p = t / ncb, j0 = (t % ncb) * cb, w = std::min(cb, width - j0);
+      const DimCounter kc(kept, kept.n - 1, 2, p);
+      softmax_block<T, kLog>(x + kc.off[0] + j0 * cx, y + kc.off[1] + j0 * cy, n, sx, sy, cx, cy,
+                             w, mx.data(), lane.data(), sum.data());
+    }
+  });
+}
+
+}  // namespace
+
+void softmax(bool log, const TensorView& out, const TensorView& in, int dim) {
+  const char* name = log ? "log_softmax" : "softmax";
+  bool reduced[kMaxDims] = {};
+  if (in.ndim) reduced[dim] = true;
+  const TensorView* views[2] = {&in, &out};
+  const ReduceGeometry g = make_geometry(views, 2, reduced, true);
+  KILN_DISPATCH_FLOAT(in.dtype, name, [&] {
+    if (g.kept.numel() == 0 || g.red.numel() == 0) return;
+    if (log) softmax_impl<scalar_t, true>(g, out, in);
+    else softmax_impl<scalar_t, false>(g, out, in);
+  });
+}
+
+}  // namespace kiln::cpu

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: MIT
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }] },
+  maxWorkers: 2,
+  testTimeout: 60000,
+};

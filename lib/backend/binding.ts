@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The typed surface of the native addon. Nothing else in kiln touches the addon object:
+ * lib/tensor and lib/ops call these functions, which re-raise native failures as kiln's
+ * error classes (the native `.code` picks the class) with the JS call site's stack.
+ */
+import { CudaError, DeviceError, DTypeError, IndexError, KilnError, ShapeError } from '../errors';
+import { loadAddon } from './load';
+
+/** A CPU storage is an ArrayBuffer (V8-owned, so GC sees and frees it even in long loops). */
+export type NativeStorage = ArrayBuffer;
+/** A kernel operand: a storage whose view was encoded into a metadata slot, or a JS scalar. */
+export type Operand = NativeStorage | number;
+
+export interface OpCodes {
+  unary: Record<string, number>;
+  binary: Record<string, number>;
+  ternary: Record<string, number>;
+  reduce: Record<string, number>;
+  layout: { slotSize: number; numSlots: number; maxDims: number };
+}
+
+export interface CudaInfo {
+  compiled: boolean;
+  deviceCount: number;
+  error?: string;
+}
+
+/** Every native function. Views are read from metadata slots (see view-codec.ts). */
+export interface NativeBinding {
+  setMetaBuffer(meta: Float64Array): void;
+  opCodes(): OpCodes;
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  cudaInfo(): CudaInfo;
+  detach(storage: NativeStorage): void;
+  unary(op: number, out: NativeStorage, input: NativeStorage, p0: number, p1: number): void;
+  binary(op: number, out: NativeStorage, a: Operand, b: Operand, alpha: number): void;
+  ternary(op: number, out: NativeStorage, a: NativeStorage, b: Operand, c: Operand, alpha: number): void;
+  where(out: NativeStorage, cond: NativeStorage, a: Operand, b: Operand): void;
+  copy(out: NativeStorage, input: NativeStorage): void;
+  fill(out: NativeStorage, value: number): void;
+  arange(out: NativeStorage, start: number, step: number): void;
+  linspace(out: NativeStorage, start: number, end: number): void;
+  reduce(op: number, out: NativeStorage, input: NativeStorage, param: number): void;
+  reduceArg(isMax: boolean, values: NativeStorage | null, indices: NativeStorage, input: NativeStorage, dim: number): void;
+  cumulative(isProd: boolean, out: NativeStorage, input: NativeStorage, dim: number): void;
+  softmax(log: boolean, out: NativeStorage, input: NativeStorage, dim: number): void;
+  matmul(out: NativeStorage, a: NativeStorage, b: NativeStorage, alpha: number, beta: number): void;
+  gather(out: NativeStorage, input: NativeStorage, dim: number, index: NativeStorage): void;
+  scatter(self: NativeStorage, dim: number, index: NativeStorage, src: Operand, reduce: number): void;
+  indexSelect(out: NativeStorage, input: NativeStorage, dim: number, index: NativeStorage): void;
+  indexAdd(self: NativeStorage, dim: number, index: NativeStorage, src: NativeStorage, alpha: number): void;
+  countNonzero(input: NativeStorage): number;
+  nonzero(out: NativeStorage, input: NativeStorage): void;
+  sort(values: NativeStorage, indices: NativeStorage, input: NativeStorage, dim: number, descending: boolean): void;
+  random(out: NativeStorage, dist: number, seed: number, offset: number, p0: number, p1: number): void;
+  randperm(out: NativeStorage, seed: number, offset: number): void;
+}
+
+const ERROR_CLASSES: Record<string, new (message: string) => KilnError> = {
+  KILN_SHAPE: ShapeError,
+  KILN_DTYPE: DTypeError,
+  KILN_INDEX: IndexError,
+  KILN_DEVICE: DeviceError,
+  KILN_NOT_COMPILED_WITH_CUDA: DeviceError,
+  KILN_CUDA: CudaError,
+};
+
+/** Converts a native exception into the kiln error class its code names. */
+export function translateNativeError(e: unknown): unknown {
+  if (!(e instanceof Error) || e instanceof KilnError) return e;
+  const code = (e as Error & { code?: string }).code;
+  if (typeof code !== 'string' || !code.startsWith('KILN_')) return e;
+  const Kind = ERROR_CLASSES[code];
+  const err = Kind ? new Kind(e.message) : new KilnError(e.message, code);
+  Error.captureStackTrace?.(err, translateNativeError);
+  return err;
+}
+
+function wrap(raw: Record<string, unknown>): NativeBinding {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(raw)) {
+    if (typeof fn !== 'function') continue;
+    const f = fn as (...args: unknown[]) => unknown;
+    wrapped[name] = function (this: unknown, ...args: unknown[]) {
+      try {
+        return f(...args);
+      } catch (e) {
+        throw translateNativeError(e);
+      }
+    };
+  }
+  return wrapped as unknown as NativeBinding;
+}
+
+const loaded = loadAddon();
+
+/** Which addon file was loaded, and whether it can drive CUDA. */
+export const addonInfo = { file: loaded.file, variant: loaded.variant };
+export const native: NativeBinding = wrap(loaded.binding as Record<string, unknown>);
+export const opCodes: OpCodes = native.opCodes();

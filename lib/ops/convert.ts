@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+/** Copies, dtype conversions and device moves. */
+import { native } from '../backend/binding';
+import { cudaUnavailableReason } from '../backend/devices';
+import { encodeView } from '../backend/view-codec';
+import { DeviceError } from '../errors';
+import { Device, DeviceLike, parseDevice } from '../tensor/device';
+import { assertDType, DType, DTYPES } from '../tensor/dtype';
+import { Tensor } from '../tensor/tensor';
+import { defineOp } from './registry';
+
+/** A contiguous copy of `x` (in `dtype` if given). */
+export function copyOf(x: Tensor, dtype: DType = x.dtype, device: Device = x.device): Tensor {
+  if (!device.equals(x.device)) moveUnavailable(x.device, device);
+  const out = Tensor.empty(x.shape, dtype, device);
+  encodeView(0, out);
+  encodeView(1, x);
+  native.copy(out.buffer, x.buffer);
+  return out;
+}
+
+function moveUnavailable(from: Device, to: Device): never {
+  throw new DeviceError(`to: cannot move a tensor from ${from} to ${to}: ${cudaUnavailableReason()}`);
+}
+
+/** `x` itself when already contiguous, else a contiguous copy. */
+export const contiguous = defineOp({
+  name: 'contiguous',
+  family: 'convert',
+  differentiable: true,
+  forward: (x: Tensor): Tensor => (x.isContiguous() ? x : copyOf(x)),
+});
+
+/** A new tensor with its own copy of the data. */
+export const clone = defineOp({
+  name: 'clone',
+  family: 'convert',
+  differentiable: true,
+  forward: (x: Tensor): Tensor => copyOf(x),
+});
+
+export interface ToOptions {
+  dtype?: DType;
+  device?: DeviceLike;
+  /** Copy even when nothing changes. */
+  copy?: boolean;
+}
+
+/**
+ * Converts dtype and/or moves device: `t.to('float64')`, `t.to('cuda')`, `t.to({dtype, device})`.
+ * Returns `t` itself when nothing changes (unless `copy`).
+ */
+export const to = defineOp({
+  name: 'to',
+  family: 'convert',
+  differentiable: true,
+  forward: (x: Tensor, target: DType | DeviceLike | ToOptions | Tensor): Tensor => {
+    let opts: ToOptions;
+    if (target instanceof Tensor) opts = { dtype: target.dtype, device: target.device };
+    else if (typeof target === 'string') opts = (DTYPES as readonly string[]).includes(target) ? { dtype: target as DType } : { device: target };
+    else if (target instanceof Device) opts = { device: target };
+    else opts = target;
+    const dtype = opts.dtype === undefined ? x.dtype : assertDType(opts.dtype, 'to');
+    const device = opts.device === undefined ? x.device : parseDevice(opts.device);
+    if (dtype === x.dtype && device.equals(x.device) && !opts.copy) return x;
+    return copyOf(x, dtype, device);
+  },
+});
+
+/** Copies `src` into `dst` in place (broadcasting, converting dtype); returns dst. */
+export { copyInto } from './elementwise';
+
+/** Fills `x` in place with `value`. */
+export function fill_(x: Tensor, value: number | boolean): Tensor {
+  encodeView(0, x);
+  native.fill(x.buffer, Number(value));
+  return x;
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Deterministic memory release on top of GC: `scope(fn)` disposes every tensor created inside
+ * `fn` except those it returns or `keep()`s (tfjs' tidy), and `memory()` reports what is live.
+ */
+import { storageStats } from './storage';
+
+/** What scopes need from a tensor; lib/tensor/tensor.ts implements it. */
+export interface Disposable {
+  dispose(): void;
+  readonly isDisposed: boolean;
+}
+
+const scopes: Set<Disposable>[] = [];
+const kept = new WeakSet<Disposable>();
+let liveTensors = 0;
+
+/** Called by every tensor at creation. */
+export function trackTensor(t: Disposable): void {
+  liveTensors++;
+  const top = scopes[scopes.length - 1];
+  if (top) top.add(t);
+}
+
+/** Called by a tensor's dispose(). */
+export function untrackTensor(t: Disposable): void {
+  liveTensors--;
+  const top = scopes[scopes.length - 1];
+  if (top) top.delete(t);
+}
+
+const tensorsCollected = new FinalizationRegistry<void>(() => {
+  liveTensors--;
+});
+export function watchTensor(t: object): void {
+  tensorsCollected.register(t, undefined, t);
+}
+export function unwatchTensor(t: object): void {
+  tensorsCollected.unregister(t);
+}
+
+/** Marks `t` to survive the enclosing scope. */
+export function keep<T extends Disposable>(t: T): T {
+  kept.add(t);
+  return t;
+}
+
+/**
+ * Runs `fn` and disposes the tensors it created, except the ones in its result (searched
+ * through arrays and plain objects) and the ones passed to `keep()`. Nested scopes hand
+ * their survivors to the enclosing scope.
+ *
+ * @example
+ * const y = kiln.scope(() => x.mul(2).add(1)); // the temporary x.mul(2) is freed here
+ */
+export function scope<R>(fn: () => R): R {
+  const created = new Set<Disposable>();
+  scopes.push(created);
+  let result: R;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  const survivors = new Set<Disposable>();
+  collectDisposables(result, survivors, 0);
+  const parent = scopes[scopes.length - 1];
+  for (const t of created) {
+    if (survivors.has(t) || kept.has(t)) {
+      parent?.add(t);
+    } else if (!t.isDisposed) {
+      t.dispose();
+    }
+  }
+  return result;
+}
+
+function collectDisposables(value: unknown, into: Set<Disposable>, depth: number): void {
+  if (value === null || typeof value !== 'object' || depth > 8) return;
+  if (typeof (value as Disposable).dispose === 'function' && 'isDisposed' in (value as object)) {
+    into.add(value as Disposable);
+    return;
+  }
+  if (Array.isArray(value)) for (const v of value) collectDisposables(v, into, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value as object)) collectDisposables(v, into, depth + 1);
+}
+
+export interface MemoryInfo {
+  /** Tensors not yet disposed or collected. */
+  tensors: number;
+  /** Storages (allocations) alive, and their bytes, on the CPU. */
+  storages: number;
+  cpuBytes: number;
+}
+
+/** Live tensors and native bytes, for leak checks. Collected tensors count until GC reports them. */
+export function memory(): MemoryInfo {
+  const s = storageStats();
+  return { tensors: liveTensors, storages: s.storages, cpuBytes: s.bytes };
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Tensor: metadata (shape, strides, offset, dtype, device, autograd fields) over a Storage.
+ * Views share the storage. Ops are attached to the prototype by lib/ops/methods.ts through
+ * declaration merging, which keeps this file free of imports from the layers above it.
+ */
+import { inspect } from 'node:util';
+import { native } from '../backend/binding';
+import { encodeRaw, encodeView } from '../backend/view-codec';
+import { DisposedTensorError, ShapeError } from '../errors';
+import { CPU, Device } from './device';
+import { AnyTypedArray, DType, DTYPE_CODE, ITEMSIZE, TYPED_ARRAY } from './dtype';
+import { formatTensor } from './format';
+import { trackTensor, untrackTensor, unwatchTensor, watchTensor } from './memory';
+import { contiguousStrides, numelOf, Shape } from './shape';
+import { Storage } from './storage';
+
+/** A nested array of numbers or booleans, as returned by toArray(). */
+export type NestedArray = number | boolean | NestedArray[];
+
+/** A node of the autograd graph (defined by lib/autograd; opaque here). */
+export interface GradFnLike {
+  readonly name: string;
+}
+
+export class Tensor {
+  /** Sizes per dimension. */
+  readonly shape: readonly number[];
+  /** Element strides per dimension (never negative). */
+  readonly strides: readonly number[];
+  /** Element offset of this view into its storage. */
+  readonly offset: number;
+  readonly dtype: DType;
+  /** Whether autograd records operations on this tensor. */
+  requiresGrad = false;
+  /** Gradient accumulated by backward() (leaf tensors). */
+  grad: Tensor | null = null;
+  /** The graph node that produced this tensor, or null for leaves. */
+  gradFn: GradFnLike | null = null;
+  private _storage: Storage | null;
+
+  /** @internal Use the creation functions (kiln.tensor, kiln.zeros, ...) instead. */
+  constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
+    this._storage = storage;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    this.dtype = dtype;
+    storage.retain();
+    trackTensor(this);
+    watchTensor(this);
+  }
+
+  /** A new contiguous tensor with uninitialised (zeroed) memory. */
+  static empty(shape: Shape, dtype: DType, device: Device = CPU): Tensor {
+    const storage = Storage.allocate(numelOf(shape) * ITEMSIZE[dtype], device);
+    return new Tensor(storage, shape.slice(), contiguousStrides(shape), 0, dtype);
+  }
+
+  /** A view of the same storage with other metadata. */
+  asStrided(shape: readonly number[], strides: readonly number[], offset = this.offset): Tensor {
+    return new Tensor(this.storage, shape, strides, offset, this.dtype);
+  }
+
+  /** The storage; throws DisposedTensorError after dispose(). */
+  get storage(): Storage {
+    const s = this._storage;
+    if (s === null || s.isFreed) throw new DisposedTensorError(`this tensor (shape ${JSON.stringify(this.shape)}, ${this.dtype}) was disposed and cannot be used`);
+    return s;
+  }
+
+  /** The native buffer for kernel calls (throws if disposed). */
+  get buffer(): ArrayBuffer {
+    return this.storage.buffer;
+  }
+
+  get device(): Device {
+    return this.storage.device;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get dtypeCode(): number {
+    return DTYPE_CODE[this.dtype];
+  }
+
+  get isDisposed(): boolean {
+    return this._storage === null || this._storage.isFreed;
+  }
+
+  /** Leaf tensors were created by the user, not by a recorded op. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  numel(): number {
+    return numelOf(this.shape);
+  }
+
+  /** Size of one dim, or the whole shape. */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number | number[] {
+    if (dim === undefined) return this.shape.slice();
+    const d = dim < 0 ? dim + this.ndim : dim;
+    if (d < 0 || d >= this.ndim) throw new ShapeError(`size(): dimension ${dim} out of range for a ${this.ndim}-d tensor`);
+    return this.shape[d];
+  }
+
+  stride(): number[] {
+    return this.strides.slice();
+  }
+
+  elementSize(): number {
+    return ITEMSIZE[this.dtype];
+  }
+
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.ndim - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== expected) return false;
+      expected *= this.shape[i];
+    }
+    return true;
+  }
+
+  /** Frees this tensor's claim on its storage now; idempotent. Views keep the storage alive. */
+  dispose(): void {
+    const s = this._storage;
+    if (s === null) return;
+    this._storage = null;
+    untrackTensor(this);
+    unwatchTensor(this);
+    s.release();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /**
+   * The elements as a typed array in row-major order (Uint8Array for bool, BigInt64Array for
+   * int64). For a contiguous CPU tensor this is a zero-copy view of its memory: writes show in
+   * the tensor, and dispose() empties it. Otherwise a copy.
+   */
+  data(): AnyTypedArray {
+    const storage = this.storage;
+    const n = this.numel();
+    if (this.isContiguous()) {
+      return new TYPED_ARRAY[this.dtype](storage.buffer, this.offset * ITEMSIZE[this.dtype], n);
+    }
+    return new TYPED_ARRAY[this.dtype](this.copyToContiguousBuffer(), 0, n);
+  }
+
+  /** A copy of the elements as a fresh contiguous buffer. */
+  private copyToContiguousBuffer(): ArrayBuffer {
+    const buffer = new ArrayBuffer(this.numel() * ITEMSIZE[this.dtype]);
+    encodeRaw(0, this.dtypeCode, this.shape, contiguousStrides(this.shape), 0);
+    encodeView(1, this);
+    native.copy(buffer, this.storage.buffer);
+    return buffer;
+  }
+
+  /** The single element as a JS number (boolean for bool tensors). */
+  item(): number | boolean {
+    const n = this.numel();
+    if (n !== 1) throw new ShapeError(`item(): a tensor with ${n} elements cannot be converted to a scalar`);
+    const arr = new TYPED_ARRAY[this.dtype](this.storage.buffer, this.offset * ITEMSIZE[this.dtype], 1);
+    return toJs(arr[0], this.dtype);
+  }
+
+  /** The elements as nested arrays (int64 as numbers, bool as booleans). */
+  toArray(): NestedArray {
+    const flat = this.data();
+    const dtype = this.dtype;
+    if (this.ndim === 0) return toJs(flat[0], dtype);
+    let i = 0;
+    const build = (d: number): NestedArray[] => {
+      const out: NestedArray[] = new Array(this.shape[d]);
+      for (let k = 0; k < this.shape[d]; k++) out[k] = d === this.ndim - 1 ? toJs(flat[i++], dtype) : build(d + 1);
+      return out;
+    };
+    return build(0);
+  }
+
+  /** PyTorch's repr: `tensor([[1., 2.]], dtype=float64)`. */
+  toString(): string {
+    if (this.isDisposed) return `tensor(<disposed>, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
+    return formatTensor({
+      values: this.data(),
+      shape: this.shape,
+      dtype: this.dtype,
+      device: this.device.toString(),
+      requiresGrad: this.requiresGrad,
+      gradFn: this.gradFn?.name,
+    });
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+function toJs(v: number | bigint, dtype: DType): number | boolean {
+  if (dtype === 'bool') return v !== 0;
+  return typeof v === 'bigint' ? Number(v) : v;
+}

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// Internal interface between the GEMM driver (matmul.cc) and its register-blocked
+// micro-kernels. Each instruction-set variant lives in its own file and is compiled with
+// function-level target attributes only, so the addon keeps baseline flags and picks a
+// variant at run time.
+#pragma once
+#include <cstdint>
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#define KILN_GEMM_X86 1
+#else
+#define KILN_GEMM_X86 0
+#endif
+
+namespace kiln::cpu::gemm {
+
+// Computes one full MR x NR tile of C from packed operands:
+//   c[i*ldc + j] = alpha * sum_p a[p*MR + i] * b[p*NR + j] + beta * c[i*ldc + j]
+// a is an A micro-panel (kc columns of MR values), b a B micro-panel (kc rows of NR values).
+// When beta == 0, c is write-only: its old contents (possibly NaN) are never read.
+template <class T>
+using MicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha,
+                             T beta);
+
+// The largest tile any variant uses, for the driver's edge-tile scratch buffer.
+constexpr int kMaxTileElems = 16 * 32;
+
+#if KILN_GEMM_X86
+// AVX2 + FMA: 6 x 16 float, 6 x 8 double (12 ymm accumulators of the 16 registers).
+void ukr_f32_6x16_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                       float alpha, float beta);
+void ukr_f64_6x8_avx2(int64_t kc, const double* a, const double* b, double* c, int64_t ldc,
+                      double alpha, double beta);
+// AVX-512F: 12 x 32 float, 12 x 16 double (24 zmm accumulators of the 32 registers).
+void ukr_f32_12x32_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                          float alpha, float beta);
+void ukr_f64_12x16_avx512(int64_t kc, const double* a, const double* b, double* c,
+                          int64_t ldc, double alpha, double beta);
+#endif
+
+}  // namespace kiln::cpu::gemm

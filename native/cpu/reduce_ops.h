@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+// Accumulators of the reduction kernels (reduce.cc). Each op reduces in two levels: `Lane`
+// values that the vectorized inner loops update element by element, folded every block into
+// an `Acc` that carries the result across blocks, rows and threads. For float sums the lanes
+// are the input's type (fast) and the accumulator is double, which bounds the rounding error
+// by the block length instead of the reduction length. Everything is inline and branch-free
+// so that the compiler can vectorize the loops that call it.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include "../core/functors.h"
+
+namespace kiln::cpu {
+
+// Bools are read as bytes, so that a stored value is never assumed to be exactly 0 or 1.
+template <class T> using storage_t = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+
+// Integer sums and products wrap around on overflow, as PyTorch's do, without signed UB.
+inline int64_t wrap_add(int64_t a, int64_t b) { return int64_t(uint64_t(a) + uint64_t(b)); }
+inline int64_t wrap_mul(int64_t a, int64_t b) { return int64_t(uint64_t(a) * uint64_t(b)); }
+
+// exp() in a form compilers vectorize: no library call and no branches. Cody-Waite reduction
+// to r in [-ln2/2, ln2/2], the Cephes polynomial (under 2 ulp over the whole range), and the
+// scaling by 2^n split in two factors so that results overflow to inf and underflow through
+// the subnormals like expf. Double precision uses the library's exp.
+inline float exp_vec(float x) {
+  // Beyond these bounds expf is inf or 0 anyway; NaN is replaced by 0 here (which keeps the
+  // int conversion below defined) and restored at the end.
+  const float hi = x > 89.0f ? 89.0f : x;
+  const float xc = hi < -104.0f ? -104.0f : hi;
+  const float xs = x == x ? xc : 0.0f;
+  // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer without a library call.
+  const float n = (xs * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = (xs - n * 0.693359375f) - n * -2.12194440e-4f;
+  const float z = r * r;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const float y = p * z + r + 1.0f;
+  const int32_t ni = static_cast<int32_t>(n);
+  const int32_t n1 = ni >> 1, n2 = ni - n1;
+  const int32_t b1 = (n1 + 127) << 23, b2 = (n2 + 127) << 23;
+  float s1, s2;
+  std::memcpy(&s1, &b1, sizeof s1);
+  std::memcpy(&s2, &b2, sizeof s2);
+  const float e = y * s1 * s2;
+  return x == x ? e : x;
+}
+inline double exp_vec(double x) { return std::exp(x); }
+
+// ---- element maps: input element (and a per-output shift) -> lane value -----------------
+
+struct MapValue {
+  template <class L, class S> L operator()(S x, L) const {
+    if constexpr (std::is_same_v<S, uint8_t>) return L(x != 0);
+    else return L(x);
+  }
+};
+struct MapAbs {
+  template <class L, class S> L operator()(S x, L) const { return std::fabs(L(x)); }
+};
+struct MapSquare {
+  template <class L, class S> L operator()(S x, L) const { return L(x) * L(x); }
+};
+struct MapNonzero {
+  template <class L, class S> L operator()(S x, L) const { return x != S(0) ? L(1) : L(0); }
+};
+struct MapPowAbs {
+  double p;
+  template <class L, class S> L operator()(S x, L) const {
+    return L(std::pow(std::fabs(L(x)), L(p)));
+  }
+};
+// Second pass of var: squared distance to the output's mean.
+struct MapSqDiff {
+  template <class L, class S> L operator()(S x, L mean) const {
+    const L d = L(x) - mean;
+    return d * d;
+  }
+};
+// Second pass of logsumexp: exp of the distance to the output's max.
+struct MapExpDiff {
+  template <class L, class S> L operator()(S x, L shift) const { return exp_vec(L(x) - shift); }
+};
+
+template <class Map> constexpr bool kShiftedMap =
+    std::is_same_v<Map, MapSqDiff> || std::is_same_v<Map, MapExpDiff>;
+
+// ---- accumulators -------------------------------------------------------------------------
+
+template <class T, class Map = MapValue>
+struct SumOp {
+  using In = storage_t<T>;
+  using Lane = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+  static constexpr bool kShifted = kShiftedMap<Map>;
+  Map map{};
+
+  Lane lane_init() const { return Lane(0); }
+  Lane step(Lane l, In x, Lane shift) const { return merge(l, map(x, shift)); }
+  Lane merge(Lane a, Lane b) const {
+    if constexpr (std::is_integral_v<Lane>) return wrap_add(a, b);
+    else return a + b;
+  }
+  Acc acc_init() const { return Acc(0); }
+  Acc fold(Acc a, Lane l) const { return combine(a, Acc(l)); }
+  Acc combine(Acc a, Acc b) const {
+    if constexpr (std::is_integral_v<Acc>) return wrap_add(a, b);
+    else return a + b;
+  }
+};
+
+template <class T>
+struct ProdOp {
+  using In = storage_t<T>;
+  using Lane = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+  using Acc = Lane;
+  static constexpr bool kShifted = false;
+
+  Lane lane_init() const { return Lane(1); }
+  Lane step(Lane l, In x, Lane) const { return merge(l, MapValue()(x, l)); }
+  Lane merge(Lane a, Lane b) const {
+    if constexpr (std::is_integral_v<Lane>) return wrap_mul(a, b);
+    else return a * b;
+  }
+  Acc acc_init() const { return Acc(1); }
+  Acc fold(Acc a, Lane l) const { return merge(a, l); }
+  Acc combine(Acc a, Acc b) const { return merge(a, b); }
+};
+
+// max (kMax) or min of the mapped values; any NaN makes the result NaN.
+template <class T, bool kMax, class Map = MapValue>
+struct ExtremumOp {
+  using In = storage_t<T>;
+  using Lane = In;
+  using Acc = In;
+  static constexpr bool kShifted = false;
+  Map map{};
+
+  static Lane identity() {
+    if constexpr (std::is_floating_point_v<Lane>)
+      return kMax ? -std::numeric_limits<Lane>::infinity() : std::numeric_limits<Lane>::infinity();
+    else
+      return kMax ? std::numeric_limits<Lane>::lowest() : std::numeric_limits<Lane>::max();
+  }
+  Lane lane_init() const { return identity(); }
+  Lane step(Lane l, In x, Lane) const { return merge(l, map(x, l)); }
+  Lane merge(Lane a, Lane b) const {
+    // `b != b` keeps a NaN once it is in; the comparison alone would let later values win.
+    const bool take = kMax ? (b > a) : (b < a);
+    return (take || b != b) ? b : a;
+  }
+  Acc acc_init() const { return identity(); }
+  Acc fold(Acc a, Lane l) const { return merge(a, l); }
+  Acc combine(Acc a, Acc b) const { return merge(a, b); }
+};
+
+// all (kAll) or any: whether elements are nonzero (NaN counts as nonzero).
+template <class T, bool kAll>
+struct LogicalOp {
+  using In = storage_t<T>;
+  using Lane = uint8_t;
+  using Acc = uint8_t;
+  static constexpr bool kShifted = false;
+
+  Lane lane_init() const { return kAll ? 1 : 0; }
+  Lane step(Lane l, In x, Lane) const { return merge(l, x != In(0) ? 1 : 0); }
+  Lane merge(Lane a, Lane b) const { return kAll ? Lane(a & b) : Lane(a | b); }
+  Acc acc_init() const { return lane_init(); }
+  Acc fold(Acc a, Lane l) const { return merge(a, l); }
+  Acc combine(Acc a, Acc b) const { return merge(a, b); }
+};
+
+}  // namespace kiln::cpu
