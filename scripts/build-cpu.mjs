@@ -5,7 +5,16 @@ import { createRequire } from 'node:module';
 import { localNodeDir } from './node-headers.mjs';
 
 const require = createRequire(import.meta.url);
-const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
+// Our own node-gyp when installed (development), else the one npm ships with (users' installs).
+function findNodeGyp() {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    if (process.env.npm_config_node_gyp) return process.env.npm_config_node_gyp;
+    throw new Error('kiln: node-gyp not found; run the build through npm (npm install / npm run build:native)');
+  }
+}
+const nodeGyp = findNodeGyp();
 const nodedir = localNodeDir();
 const args = [nodeGyp, 'rebuild', `--jobs=${process.env.KILN_BUILD_JOBS ?? 'max'}`];
 if (nodedir) args.push(`--nodedir=${nodedir}`);

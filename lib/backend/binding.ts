@@ -69,11 +69,13 @@ const ERROR_CLASSES: Record<string, new (message: string) => KilnError> = {
 
 /** Converts a native exception into the kiln error class its code names. */
 export function translateNativeError(e: unknown): unknown {
-  if (!(e instanceof Error) || e instanceof KilnError) return e;
-  const code = (e as Error & { code?: string }).code;
-  if (typeof code !== 'string' || !code.startsWith('KILN_')) return e;
+  // Native errors are built with the Error of the realm that loaded the addon, which need not
+  // be this module's (jest and vm contexts have their own), so check the shape, not instanceof.
+  if (e instanceof KilnError || typeof e !== 'object' || e === null) return e;
+  const { code, message } = e as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('KILN_') || typeof message !== 'string') return e;
   const Kind = ERROR_CLASSES[code];
-  const err = Kind ? new Kind(e.message) : new KilnError(e.message, code);
+  const err = Kind ? new Kind(message) : new KilnError(message, code);
   Error.captureStackTrace?.(err, translateNativeError);
   return err;
 }

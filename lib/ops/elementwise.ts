@@ -11,7 +11,7 @@ import { canCast, DEFAULT_FLOAT, DType, isFloating, resultType } from '../tensor
 import { broadcastShapes, fmtShape, sameShape } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { defineOp } from './registry';
-import { castTo, commonDevice, disposeTemps, encodeOut, expectTensor, operand, shapeOf, TensorOrScalar } from './util';
+import { castTo, commonDevice, disposeTemps, encodeOut, expectTensor, operand, operands, shapeOf, TensorOrScalar } from './util';
 
 /**
  * How an op treats dtypes: 'float' promotes integer and bool inputs to float32; 'num' accepts
@@ -91,11 +91,10 @@ export function runBinary(kernel: BinaryKernel, op: string, a: TensorOrScalar, b
   } else {
     out = Tensor.empty(shape, outDType, device);
   }
-  const x = operand(1, a, dtype, shape);
-  const y = operand(2, b, dtype, shape);
+  const { args: [x, y], temps } = operands(1, [[a, dtype], [b, dtype]], shape);
   encodeOut(0, out);
-  native.binary(opCodes.binary[kernel], out.buffer, x.arg, y.arg, alpha);
-  disposeTemps(x.temp, y.temp);
+  native.binary(opCodes.binary[kernel], out.buffer, x, y, alpha);
+  disposeTemps(...temps);
   if (inplace && out !== a) {
     copyInto(a as Tensor, out);
     out.dispose();
@@ -127,12 +126,10 @@ export function runTernary(kernel: TernaryKernel, op: string, a: Tensor, b: Tens
   const dtype = computeDType(op, TERNARY_OPS[kernel], resultType([input, b, c]), 'tensors');
   const shape = broadcastShapes(op, input.shape, shapeOf(b), shapeOf(c));
   const out = Tensor.empty(shape, dtype, device);
-  const x = operand(1, input, dtype, shape);
-  const y = operand(2, b, dtype, shape);
-  const z = operand(3, c, dtype, shape);
+  const { args: [x, y, z], temps } = operands(1, [[input, dtype], [b, dtype], [c, dtype]], shape);
   encodeOut(0, out);
-  native.ternary(opCodes.ternary[kernel], out.buffer, x.arg as ArrayBuffer, y.arg, z.arg, alpha);
-  disposeTemps(x.temp, y.temp, z.temp);
+  native.ternary(opCodes.ternary[kernel], out.buffer, x as ArrayBuffer, y, z, alpha);
+  disposeTemps(...temps);
   return out;
 }
 
@@ -148,12 +145,10 @@ export const where = defineOp({
     const dtype = resultType([a, b]);
     const shape = broadcastShapes('where', c.shape, shapeOf(a), shapeOf(b));
     const out = Tensor.empty(shape, dtype, device);
-    const cc = operand(1, c, 'bool', shape);
-    const x = operand(2, a, dtype, shape);
-    const y = operand(3, b, dtype, shape);
+    const { args: [cc, x, y], temps } = operands(1, [[c, 'bool'], [a, dtype], [b, dtype]], shape);
     encodeOut(0, out);
-    native.where(out.buffer, cc.arg as ArrayBuffer, x.arg, y.arg);
-    disposeTemps(x.temp, y.temp);
+    native.where(out.buffer, cc as ArrayBuffer, x, y);
+    disposeTemps(...temps);
     return out;
   },
 });

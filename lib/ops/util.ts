@@ -82,6 +82,27 @@ export function operand(
   return { arg: cast.buffer, temp: cast === x ? null : cast };
 }
 
+/**
+ * Prepares several operands of one elementwise kernel, in slots `first`, `first + 1`, ...:
+ * like `operand`, but every cast runs before any operand is encoded. A cast is a kernel call
+ * of its own that writes metadata slots 0 and 1, so casting a later operand after encoding an
+ * earlier one would overwrite the earlier operand's view.
+ */
+export function operands(
+  first: number,
+  xs: ReadonlyArray<readonly [TensorOrScalar, DType]>,
+  shape: readonly number[],
+): { args: Array<ArrayBuffer | number>; temps: Array<Tensor | null> } {
+  const cast = xs.map(([x, dtype]) => (x instanceof Tensor ? castTo(x, dtype) : x));
+  const args = cast.map((c, i) => {
+    if (!(c instanceof Tensor)) return Number(c);
+    encodeBroadcast(first + i, c, shape);
+    return c.buffer;
+  });
+  const temps = cast.map((c, i) => (c instanceof Tensor && c !== xs[i][0] ? c : null));
+  return { args, temps };
+}
+
 export function disposeTemps(...temps: Array<Tensor | null>): void {
   for (const t of temps) t?.dispose();
 }

@@ -103,28 +103,50 @@ void sort_typed(const TensorView& values, const TensorView& indices, const Tenso
   // Descending order is the ascending order of the complemented keys; positions still break
   // ties upwards, which keeps the sort stable, and NaNs (the largest keys) come first.
   const K flip = descending ? K(~K(0)) : K(0);
+  auto by_index = [](const Rec& a, const Rec& b) { return a.index < b.index; };
+  auto by_key = [](const Rec& a, const Rec& b) { return a.key < b.key; };
+
+  // Values that compare equal but have distinct keys (the two zeros, NaNs with different
+  // bits) form contiguous blocks of the sorted records; ordering each block by position
+  // makes them ties, as in PyTorch.
+  auto merge_ties = [&](Rec* r) {
+    if constexpr (fn::is_float_v<T>) {
+      const K neg_zero = K(sort_key(T(-0.0)) ^ flip), pos_zero = K(sort_key(T(0.0)) ^ flip);
+      const K lo_zero = std::min(neg_zero, pos_zero), hi_zero = std::max(neg_zero, pos_zero);
+      Rec* z0 = std::lower_bound(r, r + n, Rec{lo_zero, I(0)}, by_key);
+      Rec* z2 = std::upper_bound(z0, r + n, Rec{hi_zero, I(0)}, by_key);
+      Rec* z1 = std::upper_bound(z0, z2, Rec{lo_zero, I(0)}, by_key);
+      if (z0 != z1 && z1 != z2) std::inplace_merge(z0, z1, z2, by_index);
+      const K inf = K(sort_key(std::numeric_limits<T>::infinity()) ^ flip);
+      Rec* n0 = descending ? r : std::upper_bound(r, r + n, Rec{inf, I(0)}, by_key);
+      Rec* n1 = descending ? std::lower_bound(r, r + n, Rec{inf, I(0)}, by_key) : r + n;
+      if (!std::is_sorted(n0, n1, by_index)) std::sort(n0, n1, by_index);
+    }
+  };
 
   Lanes<3> lanes(in, dim, {&in, &values, &indices});
-  lanes.run(n * 4, kLaneBlock, [&](const LaneBlock<3>& b) {
-    // The lane's values are kept aside because `values` may alias `in` (in-place sort).
-    std::vector<Rec> recs(static_cast<size_t>(n)), scratch(static_cast<size_t>(n));
-    std::vector<T> orig(static_cast<size_t>(n));
+  // When lanes are strided and their neighbours adjacent, a block of lanes is loaded and
+  // stored together so memory is walked in order; the block's records are capped at 64K.
+  const int block =
+      lane_block(in, dim) == 1
+          ? 1
+          : int(std::clamp<int64_t>((int64_t(1) << 16) / std::max<int64_t>(n, 1), 1, kLaneBlock));
+  lanes.run(n * 4, block, [&](const LaneBlock<3>& b) {
+    // Values are decoded from the keys, so `values` may alias `in` (in-place sort).
+    std::vector<Rec> recs(static_cast<size_t>(n * b.n)), scratch(static_cast<size_t>(n));
+    for (int64_t k = 0; k < n; ++k)
+      for (int64_t j = 0; j < b.n; ++j)
+        recs[size_t(j * n + k)] = Rec{K(sort_key(x[b.off[0][j] + k * in_st]) ^ flip), I(k)};
     for (int64_t j = 0; j < b.n; ++j) {
-      const T* xl = x + b.off[0][j];
-      for (int64_t k = 0; k < n; ++k) {
-        const T v = xl[k * in_st];
-        orig[size_t(k)] = v;
-        recs[size_t(k)] = Rec{K(sort_key(v) ^ flip), I(k)};
-      }
-      sort_by_key(recs.data(), scratch.data(), n);
-      T* vl = vals + b.off[1][j];
-      int64_t* il = inds + b.off[2][j];
-      for (int64_t k = 0; k < n; ++k) {
-        const I from = recs[size_t(k)].index;
-        vl[k * val_st] = orig[size_t(from)];
-        il[k * idx_st] = int64_t(from);
-      }
+      sort_by_key(recs.data() + j * n, scratch.data(), n);
+      merge_ties(recs.data() + j * n);
     }
+    for (int64_t k = 0; k < n; ++k)
+      for (int64_t j = 0; j < b.n; ++j) {
+        const Rec& r = recs[size_t(j * n + k)];
+        vals[b.off[1][j] + k * val_st] = sort_value<T>(K(r.key ^ flip));
+        inds[b.off[2][j] + k * idx_st] = int64_t(r.index);
+      }
   });
 }
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Sorting by unsigned integer keys, as used by sort and randperm. Values are first mapped to
-// keys whose unsigned order is the wanted order, so every record carries (key, position) and
-// ties keep position order: the result is the stable sort, the same whatever the thread count.
+// Sorting by unsigned integer keys, as used by sort and randperm. Values are mapped to keys
+// whose unsigned order is the wanted order; records carry (key, position) and equal keys keep
+// position order, so the result is the stable sort, the same whatever the thread count.
 #pragma once
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 namespace kiln::cpu {
@@ -56,8 +57,11 @@ void sort_by_key(KeyIndex<K, I>* data, KeyIndex<K, I>* scratch, int64_t n) {
   }
 }
 
-// Unsigned keys whose order is the ascending order of T, with NaNs equal to each other and
-// above everything (PyTorch's sort order), and -0.0 equal to 0.0.
+// Order-preserving bijections from T to unsigned keys, so sorted keys decode back to the exact
+// values (NaN payloads and the sign of zero included) without revisiting the input. For floats
+// the usual sign-flip mapping is rotated so that every NaN, whatever its sign, sits above
+// +inf, which is PyTorch's order. -0.0 and 0.0 get adjacent keys; the sort treats them as equal
+// by merging that block by position afterwards.
 template <class T> struct SortKeyOf;
 template <> struct SortKeyOf<float> { using type = uint32_t; };
 template <> struct SortKeyOf<double> { using type = uint64_t; };
@@ -65,22 +69,45 @@ template <> struct SortKeyOf<int32_t> { using type = uint32_t; };
 template <> struct SortKeyOf<int64_t> { using type = uint64_t; };
 template <> struct SortKeyOf<bool> { using type = uint8_t; };
 
+namespace sort_detail {
+template <class T> using Key = typename SortKeyOf<T>::type;
+template <class T> constexpr Key<T> kSign = Key<T>(Key<T>(1) << (8 * sizeof(Key<T>) - 1));
+// Count of NaN bit patterns with the sign set: in the plain mapping they are the lowest keys,
+// and -inf comes right after them.
+template <class T>
+constexpr Key<T> kNegativeNaNs = Key<T>((Key<T>(1) << (std::numeric_limits<T>::digits - 1)) - 1);
+}  // namespace sort_detail
+
 template <class T>
 inline typename SortKeyOf<T>::type sort_key(T v) {
-  using K = typename SortKeyOf<T>::type;
-  constexpr K kSign = K(1) << (8 * sizeof(K) - 1);
+  using namespace sort_detail;
+  using K = Key<T>;
   if constexpr (std::is_floating_point_v<T>) {
-    if (v != v) return ~K(0);
-    if (v == T(0)) v = T(0);
     K bits;
     std::memcpy(&bits, &v, sizeof(K));
-    // Negative floats order backwards by magnitude: flip all their bits; positives only
-    // need to rise above the negatives.
-    return (bits & kSign) ? K(~bits) : K(bits | kSign);
+    const K plain = (bits & kSign<T>) ? K(~bits) : K(bits | kSign<T>);
+    return K(plain - kNegativeNaNs<T>);
   } else if constexpr (std::is_same_v<T, bool>) {
     return K(v ? 1 : 0);
   } else {
-    return K(K(v) ^ kSign);
+    return K(K(v) ^ kSign<T>);
+  }
+}
+
+template <class T>
+inline T sort_value(typename SortKeyOf<T>::type key) {
+  using namespace sort_detail;
+  using K = Key<T>;
+  if constexpr (std::is_floating_point_v<T>) {
+    const K plain = K(key + kNegativeNaNs<T>);
+    const K bits = (plain & kSign<T>) ? K(plain & K(~kSign<T>)) : K(~plain);
+    T v;
+    std::memcpy(&v, &bits, sizeof(K));
+    return v;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return key != 0;
+  } else {
+    return T(K(key ^ kSign<T>));
   }
 }
 

@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: MIT
+"""The same workloads as bench/workloads.ts, in PyTorch, printed as JSON (name -> value).
+
+Run by `npm run bench -- --compare torch` when a Python with torch is installed.
+"""
+import json
+import sys
+import time
+
+import torch
+
+N24 = 2 ** 24
+
+
+def time_it(fn, warmup=2, samples=7, inner=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(samples):
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        times.append((time.perf_counter() - t0) / inner)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def main():
+    threads = int(sys.argv[1]) if len(sys.argv) > 1 else torch.get_num_threads()
+    out = {}
+    torch.manual_seed(0)
+    for n in (128, 512, 1024, 2048):
+        for t in sorted({1, threads}):
+            if n != 2048 and t == 1 and threads != 1:
+                continue
+            torch.set_num_threads(t)
+            a, b = torch.randn(n, n), torch.randn(n, n)
+            s = time_it(lambda: torch.mm(a, b), warmup=1, samples=3 if n >= 2048 else 7, inner=50 if n <= 128 else 1)
+            out[f"matmul float32 N={n}, {t} thread(s)"] = 2 * n ** 3 / s / 1e9
+    torch.set_num_threads(threads)
+    src, dst = torch.rand(N24), torch.empty(N24)
+    out["copy 2^24 float32 (plain copy, read+write)"] = 2 * 4 * N24 / time_it(lambda: dst.copy_(src), samples=15) / 1e9
+    a, b = torch.rand(N24), torch.rand(N24)
+    out["add 2^24 float32 into existing output (a.add_(b))"] = 3 * 4 * N24 / time_it(lambda: a.add_(b), samples=15) / 1e9
+    out["add 2^24 float32, fresh output (a.add(b))"] = 3 * 4 * N24 / time_it(lambda: a.add(b), samples=15) / 1e9
+    out["sum 2^24 float32"] = 4 * N24 / time_it(lambda: a.sum(), samples=15) / 1e9
+    x = torch.randn(4096, 1024)
+    out["softmax [4096, 1024] float32, dim 1"] = time_it(lambda: torch.softmax(x, 1), samples=15) * 1e3
+    s4, t4 = torch.rand(4), torch.rand(4)
+    out["per-op overhead: a.add(b) on shape [4]"] = time_it(lambda: s4.add(t4), warmup=3, samples=9, inner=20000) * 1e6
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

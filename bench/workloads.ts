@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The CPU workloads of `npm run bench`. Each returns one figure with its unit; the sizes match
+ * bench/torch_peer.py so that `--compare torch` puts kiln and PyTorch side by side.
+ */
+import * as kiln from '../lib';
+import { timeIt } from './timing';
+
+export interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  /** Whether a larger value is better (throughput) or worse (time). */
+  higherIsBetter: boolean;
+}
+
+const N24 = 2 ** 24;
+
+export function matmul(n: number, threads: number): Result {
+  const prev = kiln.getNumThreads();
+  kiln.setNumThreads(threads);
+  const a = kiln.randn([n, n]);
+  const b = kiln.randn([n, n]);
+  const s = timeIt(() => a.matmul(b).dispose(), { warmup: 1, samples: n >= 2048 ? 3 : 7, inner: n <= 128 ? 50 : 1 });
+  kiln.setNumThreads(prev);
+  return { name: `matmul float32 N=${n}, ${threads} thread(s)`, value: (2 * n ** 3) / s / 1e9, unit: 'GFLOP/s', higherIsBetter: true };
+}
+
+/** The machine's streaming bandwidth as kiln's own contiguous copy sees it (read + write bytes). */
+export function copyBandwidth(): Result {
+  const src = kiln.rand([N24]);
+  const dst = kiln.empty([N24]);
+  const s = timeIt(() => dst.copy_(src), { samples: 15 });
+  return { name: 'copy 2^24 float32 (plain copy, read+write)', value: (2 * 4 * N24) / s / 1e9, unit: 'GB/s', higherIsBetter: true };
+}
+
+export function addInPlace(): Result {
+  const a = kiln.rand([N24]);
+  const b = kiln.rand([N24]);
+  const s = timeIt(() => a.add_(b), { samples: 15 });
+  return { name: 'add 2^24 float32 into existing output (a.add_(b))', value: (3 * 4 * N24) / s / 1e9, unit: 'GB/s', higherIsBetter: true };
+}
+
+export function addFresh(): Result {
+  const a = kiln.rand([N24]);
+  const b = kiln.rand([N24]);
+  const s = timeIt(() => a.add(b).dispose(), { samples: 15 });
+  return { name: 'add 2^24 float32, fresh output (a.add(b))', value: (3 * 4 * N24) / s / 1e9, unit: 'GB/s', higherIsBetter: true };
+}
+
+export function sum(): Result {
+  const a = kiln.rand([N24]);
+  const s = timeIt(() => a.sum().dispose(), { samples: 15 });
+  return { name: 'sum 2^24 float32', value: (4 * N24) / s / 1e9, unit: 'GB/s', higherIsBetter: true };
+}
+
+export function softmax(): Result {
+  const a = kiln.randn([4096, 1024]);
+  const s = timeIt(() => a.softmax(1).dispose(), { samples: 15 });
+  return { name: 'softmax [4096, 1024] float32, dim 1', value: s * 1e3, unit: 'ms', higherIsBetter: false };
+}
+
+export function perOpOverhead(): Result {
+  const a = kiln.rand([4]);
+  const b = kiln.rand([4]);
+  const inner = 20000;
+  const s = timeIt(() => a.add(b), { warmup: 3, samples: 9, inner });
+  return { name: 'per-op overhead: a.add(b) on shape [4]', value: s * 1e6, unit: 'us/op', higherIsBetter: false };
+}
