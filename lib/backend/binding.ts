@@ -85,11 +85,13 @@ function wrap(raw: Record<string, unknown>): NativeBinding {
   for (const [name, fn] of Object.entries(raw)) {
     if (typeof fn !== 'function') continue;
     const f = fn as (...args: unknown[]) => unknown;
-    wrapped[name] = function (this: unknown, ...args: unknown[]) {
+    // Fixed arity (no native function takes more than 7 arguments; extra ones arrive as
+    // undefined and are ignored): rest parameters would cost an array per call.
+    wrapped[name] = function (a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown, f6?: unknown, g?: unknown) {
       try {
-        return f(...args);
-      } catch (e) {
-        throw translateNativeError(e);
+        return f(a, b, c, d, e, f6, g);
+      } catch (err) {
+        throw translateNativeError(err);
       }
     };
   }

@@ -28,10 +28,10 @@ export function resolveDevice(device: DeviceLike | undefined): Device {
   return d;
 }
 
-function finish(t: Tensor, opts: TensorOptions): Tensor {
+function finish(t: Tensor, opts: TensorOptions, op: string): Tensor {
   if (opts.requiresGrad) {
     if (t.dtype !== 'float32' && t.dtype !== 'float64')
-      throw new DTypeError(`only tensors of floating point dtype can require gradients, got ${t.dtype}`);
+      throw new DTypeError(`${op}: only tensors of floating point dtype can require gradients, got ${t.dtype}`);
     t.requiresGrad = true;
   }
   return t;
@@ -112,7 +112,7 @@ export const tensor = defineOp({
       const dtype = opts.dtype ? assertDType(opts.dtype, 'tensor') : inferred!;
       if (dtype === inferred) {
         const copy = (data as AnyTypedArray).slice();
-        return finish(new Tensor(Storage.fromBuffer(copy.buffer as ArrayBuffer, device), [copy.length], [1], 0, dtype), opts);
+        return finish(new Tensor(Storage.fromBuffer(copy.buffer as ArrayBuffer, device), [copy.length], [1], 0, dtype), opts, 'tensor');
       }
     }
     const { shape, leaves } = flatten(data, 'tensor');
@@ -120,7 +120,7 @@ export const tensor = defineOp({
     const out = Tensor.empty(shape, dtype, device);
     const arr = new TYPED_ARRAY[dtype](out.buffer, 0, leaves.length) as unknown as { [i: number]: number | bigint };
     for (let i = 0; i < leaves.length; i++) arr[i] = toElement(leaves[i], dtype, 'tensor', i);
-    return finish(out, opts);
+    return finish(out, opts, 'tensor');
   },
 });
 
@@ -142,15 +142,21 @@ export function parseShapeArgs(op: string, args: ShapeAndOptions): { shape: numb
   return { shape, opts };
 }
 
-/** A new tensor of `shape` filled with `value`. */
-export function filled(shape: readonly number[], value: number | boolean, opts: TensorOptions, defaultDType: DType = DEFAULT_FLOAT): Tensor {
-  const dtype = opts.dtype ? assertDType(opts.dtype, 'full') : defaultDType;
+/** A new tensor of `shape` filled with `value`; `op` names the caller in errors. */
+export function filled(
+  shape: readonly number[],
+  value: number | boolean,
+  opts: TensorOptions,
+  defaultDType: DType = DEFAULT_FLOAT,
+  op = 'full',
+): Tensor {
+  const dtype = opts.dtype ? assertDType(opts.dtype, op) : defaultDType;
   const t = Tensor.empty(shape, dtype, resolveDevice(opts.device));
   if (value !== 0 && value !== false) {
     encodeView(0, t);
     native.fill(t.buffer, Number(value));
   }
-  return finish(t, opts);
+  return finish(t, opts, op);
 }
 
 export const zeros = defineOp({
@@ -159,7 +165,7 @@ export const zeros = defineOp({
   differentiable: false,
   forward: (...args: ShapeAndOptions): Tensor => {
     const { shape, opts } = parseShapeArgs('zeros', args);
-    return filled(shape, 0, opts);
+    return filled(shape, 0, opts, DEFAULT_FLOAT, 'zeros');
   },
 });
 
@@ -169,7 +175,7 @@ export const ones = defineOp({
   differentiable: false,
   forward: (...args: ShapeAndOptions): Tensor => {
     const { shape, opts } = parseShapeArgs('ones', args);
-    return filled(shape, 1, opts);
+    return filled(shape, 1, opts, DEFAULT_FLOAT, 'ones');
   },
 });
 
@@ -180,7 +186,7 @@ export const empty = defineOp({
   differentiable: false,
   forward: (...args: ShapeAndOptions): Tensor => {
     const { shape, opts } = parseShapeArgs('empty', args);
-    return filled(shape, 0, opts);
+    return filled(shape, 0, opts, DEFAULT_FLOAT, 'empty');
   },
 });
 
@@ -217,7 +223,7 @@ export const arange = defineOp({
     const t = Tensor.empty([n], dtype, resolveDevice(opts.device));
     encodeView(0, t);
     native.arange(t.buffer, start, step);
-    return finish(t, opts);
+    return finish(t, opts, 'arange');
   },
 });
 
@@ -233,7 +239,7 @@ export const linspace = defineOp({
     // One step is [start] in PyTorch; the kernel fills from the end for the upper half, so
     // pass end = start to keep that case right whatever the kernel does with n = 1.
     native.linspace(t.buffer, start, steps === 1 ? start : end);
-    return finish(t, opts);
+    return finish(t, opts, 'linspace');
   },
 });
 
@@ -245,13 +251,13 @@ export const eye = defineOp({
   forward: (n: number, m?: number | TensorOptions, maybeOpts: TensorOptions = {}): Tensor => {
     const cols = typeof m === 'number' ? m : n;
     const opts = typeof m === 'object' ? m : maybeOpts;
-    const t = filled(parseShapeArgs('eye', [[n, cols]]).shape, 0, { ...opts, requiresGrad: false });
+    const t = filled(parseShapeArgs('eye', [[n, cols]]).shape, 0, { ...opts, requiresGrad: false }, DEFAULT_FLOAT, 'eye');
     // The diagonal is a strided view with stride cols + 1.
     const diag = t.asStrided([Math.min(n, cols)], [cols + 1], 0);
     encodeView(0, diag);
     native.fill(diag.buffer, 1);
     diag.dispose();
-    return finish(t, opts);
+    return finish(t, opts, 'eye');
   },
 });
 
@@ -263,27 +269,27 @@ export const zerosLike = defineOp({
   name: 'zerosLike',
   family: 'creation',
   differentiable: false,
-  forward: (x: Tensor, opts: TensorOptions = {}): Tensor => filled(x.shape, 0, likeOptions(x, opts)),
+  forward: (x: Tensor, opts: TensorOptions = {}): Tensor => filled(x.shape, 0, likeOptions(x, opts), DEFAULT_FLOAT, 'zerosLike'),
 });
 
 export const onesLike = defineOp({
   name: 'onesLike',
   family: 'creation',
   differentiable: false,
-  forward: (x: Tensor, opts: TensorOptions = {}): Tensor => filled(x.shape, 1, likeOptions(x, opts)),
+  forward: (x: Tensor, opts: TensorOptions = {}): Tensor => filled(x.shape, 1, likeOptions(x, opts), DEFAULT_FLOAT, 'onesLike'),
 });
 
 export const emptyLike = defineOp({
   name: 'emptyLike',
   family: 'creation',
   differentiable: false,
-  forward: (x: Tensor, opts: TensorOptions = {}): Tensor => filled(x.shape, 0, likeOptions(x, opts)),
+  forward: (x: Tensor, opts: TensorOptions = {}): Tensor => filled(x.shape, 0, likeOptions(x, opts), DEFAULT_FLOAT, 'emptyLike'),
 });
 
 export const fullLike = defineOp({
   name: 'fullLike',
   family: 'creation',
   differentiable: false,
-  forward: (x: Tensor, value: number | boolean, opts: TensorOptions = {}): Tensor => filled(x.shape, value, likeOptions(x, opts)),
+  forward: (x: Tensor, value: number | boolean, opts: TensorOptions = {}): Tensor => filled(x.shape, value, likeOptions(x, opts), DEFAULT_FLOAT, 'fullLike'),
 });
 

@@ -26,6 +26,11 @@ function computeDType(op: string, policy: DTypePolicy, promoted: DType, what: st
   return promoted;
 }
 
+/** The in-place spelling of an op for messages: callers pass 'add_' or 'clamp'; both read 'add_', 'clamp_'. */
+function inplaceName(op: string): string {
+  return op.endsWith('_') ? op : `${op}_`;
+}
+
 // ---- unary ----------------------------------------------------------------------------------
 
 export const UNARY_OPS = {
@@ -47,7 +52,7 @@ export function runUnary(kernel: UnaryKernel, op: string, xArg: Tensor, p0 = 0, 
   const dtype = computeDType(op, policy, x.dtype, 'tensors');
   const outDType: DType = policy === 'pred' ? 'bool' : dtype;
   if (inplace && outDType !== x.dtype)
-    throw new DTypeError(`${op}_: result type ${outDType} can't be cast to the desired output type ${x.dtype}`);
+    throw new DTypeError(`${inplaceName(op)}: result type ${outDType} can't be cast to the desired output type ${x.dtype}`);
   const input = castTo(x, dtype);
   const out = inplace ? x : Tensor.empty(x.shape, outDType, x.device);
   encodeView(0, out);
@@ -84,9 +89,9 @@ export function runBinary(kernel: BinaryKernel, op: string, a: TensorOrScalar, b
   if (inplace) {
     const self = expectTensor(a, op, 'self');
     if (!sameShape(shape, self.shape))
-      throw new ShapeError(`${op}_: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
+      throw new ShapeError(`${inplaceName(op)}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
     if (!canCast(outDType, self.dtype))
-      throw new DTypeError(`${op}_: result type ${outDType} can't be cast to the desired output type ${self.dtype}`);
+      throw new DTypeError(`${inplaceName(op)}: result type ${outDType} can't be cast to the desired output type ${self.dtype}`);
     out = self.dtype === outDType ? self : Tensor.empty(shape, outDType, device);
   } else {
     out = Tensor.empty(shape, outDType, device);

@@ -9,7 +9,7 @@ import { Tensor } from '../tensor/tensor';
 import { contiguous, copyOf } from './convert';
 import { runBinary, where } from './elementwise';
 import { defineOp } from './registry';
-import { valuesIndices, ValuesIndices, amax } from './reduce';
+import { valuesIndices, ValuesIndices, amax, amin } from './reduce';
 import { castTo, commonDevice, encodeBroadcast, encodeOut, expectTensor } from './util';
 import { narrow, reshape, select, sliceDim, unsqueeze } from './views';
 
@@ -205,11 +205,27 @@ export const take = defineOp({
     const flat = reshape(x, -1);
     const idx = reshape(index, -1);
     const n = flat.shape[0];
+    // Checked here so that the error names take and the index as given (before wrapping).
+    if (idx.numel() > 0) {
+      const lo = amin(idx);
+      const hi = amax(idx);
+      const [l, h] = [Number(lo.item()), Number(hi.item())];
+      lo.dispose();
+      hi.dispose();
+      const bad = l < -n ? l : h >= n ? h : null;
+      if (bad !== null) {
+        for (const t of [flat, idx]) t.dispose();
+        if (index !== indexArg) index.dispose();
+        throw new IndexError(`take: index ${bad} is out of range for a tensor of ${n} elements (shape ${fmtShape(x.shape)})`);
+      }
+    }
     // take() accepts negative indices, counted from the end.
-    const wrapped = runBinary('add', 'take', idx, where(runBinary('lt', 'take', idx, 0), n, 0));
+    const negative = runBinary('lt', 'take', idx, 0);
+    const shift = where(negative, n, 0);
+    const wrapped = runBinary('add', 'take', idx, shift);
     const picked = indexSelect(flat, 0, wrapped);
     const out = reshape(picked, index.shape);
-    for (const t of [flat, idx, wrapped]) if (t !== x && t !== index) t.dispose();
+    for (const t of [flat, idx, wrapped, negative, shift, picked]) if (t !== x && t !== index && t !== out) t.dispose();
     if (index !== indexArg) index.dispose();
     return out;
   },
@@ -392,6 +408,10 @@ export const index = defineOp({
     const consumes = parsed.filter((p) => p !== null && p !== '...').length;
     const ellipses = parsed.filter((p) => p === '...').length;
     if (ellipses > 1) throw new IndexError('index: an index can only have a single ellipsis');
+    // PyTorch pairs several tensor indices elementwise (x[[0, 1], [2, 3]] picks 2 elements);
+    // applying them one dim at a time would silently give the outer product instead.
+    if (parsed.filter((p) => p instanceof Tensor).length > 1)
+      throw new IndexError('index: only one tensor index per call is supported; index one dim at a time, or use gather/take for paired indices');
     if (consumes > x.ndim) throw new IndexError(`index: too many indices for tensor of dimension ${x.ndim} (got ${consumes})`);
     let cur = x;
     let dim = 0;

@@ -13,30 +13,17 @@ export interface Disposable {
 
 const scopes: Set<Disposable>[] = [];
 const kept = new WeakSet<Disposable>();
-let liveTensors = 0;
 
-/** Called by every tensor at creation. */
+/** Called by every tensor at creation: the innermost scope, if any, will dispose it. */
 export function trackTensor(t: Disposable): void {
-  liveTensors++;
   const top = scopes[scopes.length - 1];
   if (top) top.add(t);
 }
 
 /** Called by a tensor's dispose(). */
 export function untrackTensor(t: Disposable): void {
-  liveTensors--;
   const top = scopes[scopes.length - 1];
   if (top) top.delete(t);
-}
-
-const tensorsCollected = new FinalizationRegistry<void>(() => {
-  liveTensors--;
-});
-export function watchTensor(t: object): void {
-  tensorsCollected.register(t, undefined, t);
-}
-export function unwatchTensor(t: object): void {
-  tensorsCollected.unregister(t);
 }
 
 /** Marks `t` to survive the enclosing scope. */
@@ -59,11 +46,21 @@ export function scope<R>(fn: () => R): R {
   let result: R;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
+    // A scope that throws frees its temporaries too (nothing else tracks them any more).
     scopes.pop();
+    release(created, new Set());
+    throw e;
   }
+  scopes.pop();
   const survivors = new Set<Disposable>();
   collectDisposables(result, survivors, 0);
+  release(created, survivors);
+  return result;
+}
+
+/** Disposes what a scope created, handing survivors and keep()'d tensors to the enclosing scope. */
+function release(created: Set<Disposable>, survivors: Set<Disposable>): void {
   const parent = scopes[scopes.length - 1];
   for (const t of created) {
     if (survivors.has(t) || kept.has(t)) {
@@ -72,7 +69,6 @@ export function scope<R>(fn: () => R): R {
       t.dispose();
     }
   }
-  return result;
 }
 
 function collectDisposables(value: unknown, into: Set<Disposable>, depth: number): void {
@@ -87,15 +83,23 @@ function collectDisposables(value: unknown, into: Set<Disposable>, depth: number
 }
 
 export interface MemoryInfo {
-  /** Tensors not yet disposed or collected. */
+  /**
+   * Live tensors that own memory: each allocation counts once, however many views share it.
+   * (Counting every view object would need a finalizer per view, which costs more than a
+   * small op itself.)
+   */
   tensors: number;
-  /** Storages (allocations) alive, and their bytes, on the CPU. */
+  /** Live allocations and their bytes on the CPU. */
   storages: number;
   cpuBytes: number;
 }
 
-/** Live tensors and native bytes, for leak checks. Collected tensors count until GC reports them. */
+/**
+ * Live tensors and native bytes, for leak checks. Disposed tensors leave the counts at once;
+ * garbage-collected ones once the collector has reported them (after a GC and a turn of the
+ * event loop).
+ */
 export function memory(): MemoryInfo {
   const s = storageStats();
-  return { tensors: liveTensors, storages: s.storages, cpuBytes: s.bytes };
+  return { tensors: s.storages, storages: s.storages, cpuBytes: s.bytes };
 }

@@ -11,7 +11,7 @@ import { DisposedTensorError, ShapeError } from '../errors';
 import { CPU, Device } from './device';
 import { AnyTypedArray, DType, DTYPE_CODE, ITEMSIZE, TYPED_ARRAY } from './dtype';
 import { formatTensor } from './format';
-import { trackTensor, untrackTensor, unwatchTensor, watchTensor } from './memory';
+import { trackTensor, untrackTensor } from './memory';
 import { contiguousStrides, numelOf, Shape } from './shape';
 import { Storage } from './storage';
 
@@ -48,7 +48,6 @@ export class Tensor {
     this.dtype = dtype;
     storage.retain();
     trackTensor(this);
-    watchTensor(this);
   }
 
   /** A new contiguous tensor with uninitialised (zeroed) memory. */
@@ -132,7 +131,6 @@ export class Tensor {
     if (s === null) return;
     this._storage = null;
     untrackTensor(this);
-    unwatchTensor(this);
     s.release();
   }
 
