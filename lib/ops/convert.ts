@@ -28,7 +28,8 @@ export const contiguous = defineOp({
   name: 'contiguous',
   family: 'convert',
   differentiable: true,
-  forward: (x: Tensor): Tensor => (x.isContiguous() ? x : copyOf(x)),
+  // Reading x.storage first makes a disposed x throw even when no copy is needed.
+  forward: (x: Tensor): Tensor => (x.storage && x.isContiguous() ? x : copyOf(x)),
 });
 
 /** A new tensor with its own copy of the data. */

@@ -236,9 +236,7 @@ export const linspace = defineOp({
     if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: number of steps must be non-negative, got ${steps}`);
     const t = Tensor.empty([steps], opts.dtype ? assertDType(opts.dtype, 'linspace') : DEFAULT_FLOAT, resolveDevice(opts.device));
     encodeView(0, t);
-    // One step is [start] in PyTorch; the kernel fills from the end for the upper half, so
-    // pass end = start to keep that case right whatever the kernel does with n = 1.
-    native.linspace(t.buffer, start, steps === 1 ? start : end);
+    native.linspace(t.buffer, start, end);
     return finish(t, opts, 'linspace');
   },
 });

@@ -127,6 +127,14 @@ export function indexAdd_(x: Tensor, dim: number, index: Tensor, source: Tensor,
   return indexAddImpl(x, dim, index, source, opts.alpha ?? 1, true);
 }
 
+/** A 0-d tensor of `dtype` on x's device holding `value` (converted as a cast would). */
+function scalarTensor(value: number | boolean, dtype: Tensor['dtype'], like: Tensor): Tensor {
+  const t = Tensor.empty([], dtype, like.device);
+  encodeView(0, t);
+  native.fill(t.buffer, Number(value));
+  return t;
+}
+
 function checkMask(op: string, mask: Tensor): void {
   if (mask.dtype !== 'bool') throw new DTypeError(`${op}: expected a bool mask, got ${mask.dtype}`);
 }
@@ -143,9 +151,13 @@ export const maskedFill = defineOp({
     const shape = broadcastShapes('maskedFill', x.shape, mask.shape);
     if (shape.length !== x.ndim || shape.some((s, i) => s !== x.shape[i]))
       throw new ShapeError(`maskedFill: mask of shape ${fmtShape(mask.shape)} cannot be broadcast to input ${fmtShape(x.shape)}`);
-    const v = value instanceof Tensor ? castTo(value, x.dtype) : value;
+    // The result keeps x's dtype, as in PyTorch (int x filled with 2.5 stays int), so the value
+    // is converted first; a JS number would otherwise take part in type promotion.
+    if (typeof value === 'number' && !Number.isFinite(value) && (x.dtype === 'int32' || x.dtype === 'int64'))
+      throw new DTypeError(`maskedFill: value ${value} cannot be converted to ${x.dtype}`);
+    const v = value instanceof Tensor ? castTo(value, x.dtype) : scalarTensor(value, x.dtype, x);
     const out = where(mask, v, x);
-    if (v instanceof Tensor && v !== value) v.dispose();
+    if (v !== value) v.dispose();
     return out;
   },
 });
@@ -267,8 +279,10 @@ function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tens
   native.arange(j.buffer, 0, 1);
   const diff = runBinary('sub', op, j, i);
   const keep = runBinary(lower ? 'le' : 'ge', op, diff, diagonal);
-  const out = where(keep, x, 0);
-  for (const t of [i, j, diff, keep]) t.dispose();
+  // A zero of x's own dtype, so that the result keeps it (a JS 0 would promote bool to int64).
+  const zero = scalarTensor(0, x.dtype, x);
+  const out = where(keep, x, zero);
+  for (const t of [i, j, diff, keep, zero]) t.dispose();
   return out;
 }
 

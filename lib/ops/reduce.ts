@@ -214,7 +214,7 @@ function argReduce(isMax: boolean, op: string, x: Tensor, dim: number | undefine
     throw new IndexError(`${op}: expected reduction dim ${d} to have non-zero size; input shape [${x.shape.join(', ')}]`);
   const dims = input.ndim === 0 ? [] : [d];
   let values: Tensor | null = null;
-  const indices = reduceInto(input, dims, keepdim && dim !== undefined, 'int64', (idx) => {
+  let indices = reduceInto(input, dims, keepdim && dim !== undefined, 'int64', (idx) => {
     if (withValues) {
       values = Tensor.empty(idx.shape, input.dtype, input.device);
       encodeReducedOut(0, values, dims);
@@ -227,6 +227,13 @@ function argReduce(isMax: boolean, op: string, x: Tensor, dim: number | undefine
     const v: Tensor = values;
     values = v.asStrided(indices.shape, indices.strides);
     v.dispose();
+  }
+  if (dim === undefined && keepdim) {
+    // Reducing the flattened input with keepdim keeps every input dim, as size 1 (PyTorch).
+    const ones = x.shape.map(() => 1);
+    const kept = indices.asStrided(ones, contiguousStrides(ones));
+    indices.dispose();
+    indices = kept;
   }
   if (input !== x) input.dispose();
   return { values, indices };

@@ -12,7 +12,7 @@ import { CPU, Device } from './device';
 import { AnyTypedArray, DType, DTYPE_CODE, ITEMSIZE, TYPED_ARRAY } from './dtype';
 import { formatTensor } from './format';
 import { trackTensor, untrackTensor } from './memory';
-import { contiguousStrides, numelOf, Shape } from './shape';
+import { contiguousStrides, fmtShape, numelOf, Shape } from './shape';
 import { Storage } from './storage';
 
 /** A nested array of numbers or booleans, as returned by toArray(). */
@@ -64,7 +64,7 @@ export class Tensor {
   /** The storage; throws DisposedTensorError after dispose(). */
   get storage(): Storage {
     const s = this._storage;
-    if (s === null || s.isFreed) throw new DisposedTensorError(`this tensor (shape ${JSON.stringify(this.shape)}, ${this.dtype}) was disposed and cannot be used`);
+    if (s === null || s.isFreed) throw new DisposedTensorError(`this tensor (shape ${fmtShape(this.shape)}, ${this.dtype}) was disposed and cannot be used`);
     return s;
   }
 

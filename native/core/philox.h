@@ -28,8 +28,8 @@ constexpr uint32_t kM1 = 0xCD9E8D57u;
 constexpr uint32_t kW0 = 0x9E3779B9u;
 constexpr uint32_t kW1 = 0xBB67AE85u;
 
-KILN_HD void round(uint32_t& c0, uint32_t& c1, uint32_t& c2, uint32_t& c3, uint32_t k0,
-                   uint32_t k1) {
+KILN_HD void philox_round(uint32_t& c0, uint32_t& c1, uint32_t& c2, uint32_t& c3,
+                          uint32_t k0, uint32_t k1) {
   const uint64_t p0 = uint64_t(kM0) * c0;
   const uint64_t p1 = uint64_t(kM1) * c2;
   const uint32_t hi0 = uint32_t(p0 >> 32), lo0 = uint32_t(p0);
@@ -65,11 +65,11 @@ KILN_HD double add_rn(double a, double b) {
 KILN_HD PhiloxWords philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3,
                                   uint32_t k0, uint32_t k1) {
   using namespace philox_detail;
-  round(c0, c1, c2, c3, k0, k1);
+  philox_round(c0, c1, c2, c3, k0, k1);
   for (int r = 1; r < 10; ++r) {
     k0 += kW0;
     k1 += kW1;
-    round(c0, c1, c2, c3, k0, k1);
+    philox_round(c0, c1, c2, c3, k0, k1);
   }
   PhiloxWords out;
   out.w[0] = c0;

@@ -219,6 +219,7 @@ void linspace(const TensorView& out, double start, double end) {
   const double step = n > 1 ? (end - start) / double(n - 1) : 0.0;
   const int64_t half = n / 2;
   fill_indexed(out, [&](int64_t i) {
+    if (n == 1) return start;  // a single step is the start, as in PyTorch
     return i < half ? start + step * double(i) : end - step * double(n - 1 - i);
   });
 }

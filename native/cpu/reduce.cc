@@ -315,6 +315,10 @@ void reduce_norm(const ReduceGeometry& g, const TensorView& out, const TensorVie
   auto same = [](auto v) { return v; };
   if (p == 0) {
     store(run_reduce(SumOp<T, MapNonzero>{}, g, in), same);
+  } else if (g.red.numel() == 1) {
+    // The norm of one element is its absolute value exactly (PyTorch special-cases it too),
+    // not |x|^p rounded and rooted back.
+    store(run_reduce(ExtremumOp<T, true, MapAbs>{}, g, in), same);
   } else if (p == 1) {
     store(run_reduce(SumOp<T, MapAbs>{}, g, in), same);
   } else if (p == 2) {
@@ -341,15 +345,29 @@ void reduce_logsumexp(const ReduceGeometry& g, const TensorView& out, const Tens
                 [&](int64_t o) { return std::log(sum[size_t(o)]) + double(shift[size_t(o)]); });
 }
 
-// Two passes: the mean, then the sum of squared distances to it.
+// The first element of each output's reduction, per dense output position.
+template <class T>
+std::vector<T> first_elements(const ReduceGeometry& g, const TensorView& in) {
+  std::vector<T> first(size_t(g.kept.numel()));
+  const T* x = in.ptr<const T>();
+  parallel_for(g.kept.numel(), kGrain, [&](int64_t b, int64_t e) {
+    DimCounter kc(g.kept, g.kept.n, 1, b);
+    for (int64_t o = b; o < e; ++o, kc.next()) first[size_t(o)] = x[kc.off[0]];
+  });
+  return first;
+}
+
+// Two passes: the mean, then the sum of squared distances to it. The mean is taken as
+// first + mean(x - first), which is exactly the common value when all inputs are equal, so
+// constant inputs give a variance of exactly 0.
 template <class T>
 void reduce_var(const ReduceGeometry& g, const TensorView& out, const TensorView& in,
                 double correction) {
   const double n = double(g.red.numel());
-  const std::vector<double> sum = run_reduce(SumOp<T>{}, g, in);
-  std::vector<T> mean(sum.size());
-  for (size_t o = 0; o < sum.size(); ++o) mean[o] = T(sum[o] / n);
-  const std::vector<double> ss = run_reduce(SumOp<T, MapSqDiff>{}, g, in, mean.data());
+  std::vector<T> center = first_elements<T>(g, in);
+  const std::vector<double> dsum = run_reduce(SumOp<T, MapDiff>{}, g, in, center.data());
+  for (size_t o = 0; o < center.size(); ++o) center[o] = T(double(center[o]) + dsum[o] / n);
+  const std::vector<double> ss = run_reduce(SumOp<T, MapSqDiff>{}, g, in, center.data());
   // N - correction <= 0 divides by zero: inf, or NaN for a zero sum, as PyTorch gives.
   const double denom = std::max(0.0, n - correction);
   store_outputs(g, 1, out, "var", [&](int64_t o) { return ss[size_t(o)] / denom; });

@@ -78,6 +78,10 @@ struct MapPowAbs {
     return L(std::pow(std::fabs(L(x)), L(p)));
   }
 };
+// First pass of var: distance to a sample of the output's inputs (see reduce_var).
+struct MapDiff {
+  template <class L, class S> L operator()(S x, L shift) const { return L(x) - shift; }
+};
 // Second pass of var: squared distance to the output's mean.
 struct MapSqDiff {
   template <class L, class S> L operator()(S x, L mean) const {
@@ -91,7 +95,8 @@ struct MapExpDiff {
 };
 
 template <class Map> constexpr bool kShiftedMap =
-    std::is_same_v<Map, MapSqDiff> || std::is_same_v<Map, MapExpDiff>;
+    std::is_same_v<Map, MapDiff> || std::is_same_v<Map, MapSqDiff> ||
+    std::is_same_v<Map, MapExpDiff>;
 
 // ---- accumulators -------------------------------------------------------------------------
 

@@ -330,6 +330,9 @@ describe('index: PyTorch-style x[...]', () => {
     expect(() => x.index('::-1')).toThrow(/step must be a positive integer/);
     expect(() => x.index('a')).toThrow(kiln.IndexError);
     expect(() => x.index(0, kiln.tensor([3n]))).toThrow(kiln.IndexError);
+    // PyTorch pairs several tensor indices elementwise (x[[0, 1], [0, 1]] has shape [2, 4]);
+    // kiln refuses rather than silently returning the outer product.
+    expect(() => x.index(kiln.tensor([0n, 1n]), kiln.tensor([0n, 1n]))).toThrow(/only one tensor index/);
   });
 });
 
