@@ -11,6 +11,7 @@ import { DTYPE_CODE } from '../tensor/dtype';
 import { broadcastShapes, contiguousStrides, fmtShape, numelOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { contiguous } from './convert';
+import { mul } from './math';
 import { defineOp } from './registry';
 import { broadcastStrides, commonDevice, expectTensor } from './util';
 
@@ -178,7 +179,10 @@ export const addmm = defineOp({
   },
 });
 
-/** Outer product of two vectors. */
+/**
+ * Outer product of two vectors: out[i][j] = a[i] * b[j]. A broadcast multiply, as in PyTorch,
+ * so mixed dtypes promote and bool vectors work (matmul would reject both).
+ */
 export const outer = defineOp({
   name: 'outer',
   family: 'matmul',
@@ -186,9 +190,10 @@ export const outer = defineOp({
   forward: (a: Tensor, b: Tensor): Tensor => {
     requireDims('outer', a, 1, 'self');
     requireDims('outer', b, 1, 'vec2');
+    commonDevice('outer', a, b);
     const col = a.asStrided([a.shape[0], 1], [a.strides[0], 1]);
     const row = b.asStrided([1, b.shape[0]], [1, b.strides[0]]);
-    const out = matmul(col, row);
+    const out = mul(col, row);
     col.dispose();
     row.dispose();
     return out;

@@ -59,9 +59,7 @@ template <class T> KILN_HD T abs(T x) {
   else return x < T(0) ? T(-x) : x;
 }
 template <class T> KILN_HD T sign(T x) {
-  if constexpr (is_float_v<T>) {
-    if (x != x) return x;  // NaN stays NaN
-  }
+  // NaN compares neither above nor below zero, so its sign is 0, as in PyTorch.
   return T((T(0) < x) - (x < T(0)));
 }
 template <class T> KILN_HD T sigmoid(T x) {
