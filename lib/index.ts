@@ -9,6 +9,9 @@
  * console.log(a.matmul(b).sum(1));
  */
 import './ops/methods';
+import './ops/autograd-api';
+import { grad, backward as backwardOf } from './ops/autograd-api';
+import { gradcheck } from './autograd/gradcheck';
 import { addonInfo, native } from './backend/binding';
 import { cudaDeviceCount, cudaIsAvailable } from './backend/devices';
 import { KilnError } from './errors';
@@ -49,6 +52,13 @@ export {
 export type { TensorOptions, TensorData } from './ops/creation';
 export { rand, randn, randint, randperm, bernoulli, randLike, randnLike, manualSeed, Generator, defaultGenerator } from './ops/random';
 export { registeredOps } from './ops/registry';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode';
+export type { BackwardOptions } from './autograd/engine';
+export type { GradOptions } from './ops/autograd-api';
+export type { GradcheckOptions } from './autograd/gradcheck';
+
+/** torch.autograd: gradients without accumulation, gradcheck, and backward on several roots. */
+export const autograd = { grad, gradcheck, backward: backwardOf };
 
 /** Kernel threads (the caller included); defaults to KILN_NUM_THREADS or the core count. */
 export function getNumThreads(): number {

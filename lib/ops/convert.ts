@@ -8,6 +8,7 @@ import { Device, DeviceLike, parseDevice } from '../tensor/device';
 import { assertDType, DType, DTYPES } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { defineOp } from './registry';
+import { beginInPlace } from './util';
 
 /** A contiguous copy of `x` (in `dtype` if given). */
 export function copyOf(x: Tensor, dtype: DType = x.dtype, device: Device = x.device): Tensor {
@@ -73,6 +74,7 @@ export { copyInto } from './elementwise';
 
 /** Fills `x` in place with `value`. */
 export function fill_(x: Tensor, value: number | boolean): Tensor {
+  beginInPlace('fill_', x);
   encodeView(0, x);
   native.fill(x.buffer, Number(value));
   return x;

@@ -11,7 +11,7 @@ import { canCast, DEFAULT_FLOAT, DType, isFloating, resultType } from '../tensor
 import { broadcastShapes, fmtShape, sameShape } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { defineOp } from './registry';
-import { castTo, commonDevice, disposeTemps, encodeOut, expectTensor, operand, operands, shapeOf, TensorOrScalar } from './util';
+import { beginInPlace, castTo, commonDevice, disposeTemps, encodeOut, expectTensor, operand, operands, shapeOf, TensorOrScalar } from './util';
 
 /**
  * How an op treats dtypes: 'float' promotes integer and bool inputs to float32; 'num' accepts
@@ -54,6 +54,7 @@ export function runUnary(kernel: UnaryKernel, op: string, xArg: Tensor, p0 = 0, 
   if (inplace && outDType !== x.dtype)
     throw new DTypeError(`${inplaceName(op)}: result type ${outDType} can't be cast to the desired output type ${x.dtype}`);
   const input = castTo(x, dtype);
+  if (inplace) beginInPlace(inplaceName(op), x);
   const out = inplace ? x : Tensor.empty(x.shape, outDType, x.device);
   encodeView(0, out);
   encodeView(1, input);
@@ -92,6 +93,7 @@ export function runBinary(kernel: BinaryKernel, op: string, a: TensorOrScalar, b
       throw new ShapeError(`${inplaceName(op)}: output with shape ${fmtShape(self.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`);
     if (!canCast(outDType, self.dtype))
       throw new DTypeError(`${inplaceName(op)}: result type ${outDType} can't be cast to the desired output type ${self.dtype}`);
+    beginInPlace(inplaceName(op), self);
     out = self.dtype === outDType ? self : Tensor.empty(shape, outDType, device);
   } else {
     out = Tensor.empty(shape, outDType, device);
@@ -110,6 +112,7 @@ export function runBinary(kernel: BinaryKernel, op: string, a: TensorOrScalar, b
 
 /** Writes `src` (broadcast and converted) into `dst`. */
 export function copyInto(dst: Tensor, src: Tensor): Tensor {
+  beginInPlace('copy_', dst);
   commonDevice('copy_', dst, src);
   const shape = broadcastShapes('copy_', dst.shape, src.shape);
   if (!sameShape(shape, dst.shape))

@@ -10,7 +10,7 @@ import { contiguous, copyOf } from './convert';
 import { runBinary, where } from './elementwise';
 import { defineOp } from './registry';
 import { valuesIndices, ValuesIndices, amax, amin } from './reduce';
-import { castTo, commonDevice, encodeBroadcast, encodeOut, expectTensor } from './util';
+import { beginInPlace, castTo, commonDevice, encodeBroadcast, encodeOut, expectTensor } from './util';
 import { narrow, reshape, select, sliceDim, unsqueeze } from './views';
 
 /** Index tensors must hold integers; int32 is widened to the kernels' int64. */
@@ -45,6 +45,7 @@ function scatterImpl(op: string, x: Tensor, dim: number, indexArg: Tensor, src: 
   commonDevice(op, x, indexArg, src);
   const index = indexTensor(op, indexArg);
   const d = normalizeDim(dim, x.ndim, op);
+  if (inplace) beginInPlace(op, x);
   const self = inplace ? x : copyOf(x);
   const s = typeof src === 'number' ? src : castTo(src, x.dtype);
   encodeView(0, self);
@@ -103,6 +104,7 @@ function indexAddImpl(x: Tensor, dim: number, indexArg: Tensor, source: Tensor, 
   commonDevice('indexAdd', x, indexArg, source);
   const index = indexTensor('indexAdd', indexArg);
   const d = normalizeDim(dim, x.ndim, 'indexAdd');
+  if (inplace) beginInPlace('indexAdd_', x);
   const self = inplace ? x : copyOf(x);
   const src = castTo(source, x.dtype);
   encodeView(0, self);

@@ -7,41 +7,66 @@
 import { DTypeError } from '../errors';
 import { isFloating } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
-import { BinaryKernel, runBinary, runTernary, runUnary, UnaryKernel } from './elementwise';
-import { defineOp } from './registry';
+import { BinaryKernel, runBinary, runTernary, runUnary, UnaryKernel, where } from './elementwise';
+import { to } from './convert';
+import { ArgGrad, defineOp } from './registry';
+
+/** What backward formulas return: one gradient per argument. */
+type Grads = ReadonlyArray<ArgGrad>;
 import { TensorOrScalar } from './util';
 
-const unary = (name: string, kernel: UnaryKernel, differentiable = true) =>
-  defineOp({ name, family: 'unary', differentiable, forward: (x: Tensor): Tensor => runUnary(kernel, name, x) });
+/** d(op)/dx times the incoming gradient, from the input `x` and the output `y`. */
+type UnaryGrad = (g: Tensor, x: Tensor, y: Tensor) => Tensor;
 
-export const neg = unary('neg', 'neg');
-export const abs = unary('abs', 'abs');
-export const sign = unary('sign', 'sign');
-export const exp = unary('exp', 'exp');
-export const expm1 = unary('expm1', 'expm1');
-export const log = unary('log', 'log');
-export const log1p = unary('log1p', 'log1p');
-export const log2 = unary('log2', 'log2');
-export const sqrt = unary('sqrt', 'sqrt');
-export const rsqrt = unary('rsqrt', 'rsqrt');
-export const square = unary('square', 'square');
-export const reciprocal = unary('reciprocal', 'reciprocal');
-export const sin = unary('sin', 'sin');
-export const cos = unary('cos', 'cos');
-export const tan = unary('tan', 'tan');
-export const tanh = unary('tanh', 'tanh');
-export const sigmoid = unary('sigmoid', 'sigmoid');
-export const relu = unary('relu', 'relu');
-export const silu = unary('silu', 'silu');
-export const erf = unary('erf', 'erf');
-export const floor = unary('floor', 'floor', false);
-export const ceil = unary('ceil', 'ceil', false);
-export const round = unary('round', 'round', false);
-export const trunc = unary('trunc', 'trunc', false);
-export const isnan = unary('isnan', 'isnan', false);
-export const isinf = unary('isinf', 'isinf', false);
-export const isfinite = unary('isfinite', 'isfinite', false);
-export const logicalNot = unary('logicalNot', 'logical_not', false);
+const unary = (name: string, kernel: UnaryKernel, grad: UnaryGrad | null): ((x: Tensor) => Tensor) =>
+  defineOp({
+    name,
+    family: 'unary',
+    differentiable: grad !== null,
+    forward: (x: Tensor): Tensor => runUnary(kernel, name, x),
+    backward: grad ? (g, { args: [x], out }): Grads => [grad(g, x, out)] : undefined,
+    save: (args, out): Tensor[] => [args[0], out],
+  });
+
+const LN2 = Math.LN2;
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+
+export const neg = unary('neg', 'neg', (g) => neg(g));
+export const abs = unary('abs', 'abs', (g, x) => mul(g, sign(x)));
+export const sign = unary('sign', 'sign', (g) => zerosLikeOf(g));
+export const exp = unary('exp', 'exp', (g, _x, y) => mul(g, y));
+export const expm1 = unary('expm1', 'expm1', (g, _x, y) => mul(g, add(y, 1)));
+export const log = unary('log', 'log', (g, x) => div(g, x));
+export const log1p = unary('log1p', 'log1p', (g, x) => div(g, add(x, 1)));
+export const log2 = unary('log2', 'log2', (g, x) => div(g, mul(x, LN2)));
+export const sqrt = unary('sqrt', 'sqrt', (g, _x, y) => div(g, mul(y, 2)));
+export const rsqrt = unary('rsqrt', 'rsqrt', (g, _x, y) => mul(g, mul(pow(y, 3), -0.5)));
+export const square = unary('square', 'square', (g, x) => mul(g, mul(x, 2)));
+export const reciprocal = unary('reciprocal', 'reciprocal', (g, _x, y) => neg(mul(g, square(y))));
+export const sin = unary('sin', 'sin', (g, x) => mul(g, cos(x)));
+export const cos = unary('cos', 'cos', (g, x) => neg(mul(g, sin(x))));
+export const tan = unary('tan', 'tan', (g, _x, y) => mul(g, add(square(y), 1)));
+export const tanh = unary('tanh', 'tanh', (g, _x, y) => mul(g, sub(1, square(y))));
+export const sigmoid = unary('sigmoid', 'sigmoid', (g, _x, y) => mul(g, mul(y, sub(1, y))));
+export const relu = unary('relu', 'relu', (g, x) => mul(g, gt(x, 0)));
+export const silu = unary('silu', 'silu', (g, x) => {
+  const s = sigmoid(x);
+  return mul(g, mul(s, add(mul(x, sub(1, s)), 1)));
+});
+export const erf = unary('erf', 'erf', (g, x) => mul(g, mul(exp(neg(square(x))), TWO_OVER_SQRT_PI)));
+// Piecewise constant: their gradient is zero wherever it exists, so none flows.
+export const floor = unary('floor', 'floor', null);
+export const ceil = unary('ceil', 'ceil', null);
+export const round = unary('round', 'round', null);
+export const trunc = unary('trunc', 'trunc', null);
+export const isnan = unary('isnan', 'isnan', null);
+export const isinf = unary('isinf', 'isinf', null);
+export const isfinite = unary('isfinite', 'isfinite', null);
+export const logicalNot = unary('logicalNot', 'logical_not', null);
+
+function zerosLikeOf(t: Tensor): Tensor {
+  return mul(t, 0);
+}
 
 /** GELU, exact (erf) by default or with `approximate: 'tanh'`. */
 export const gelu = defineOp({
@@ -50,6 +75,21 @@ export const gelu = defineOp({
   differentiable: true,
   forward: (x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor =>
     runUnary(opts.approximate === 'tanh' ? 'gelu_tanh' : 'gelu', 'gelu', x),
+  save: ([x]): Tensor[] => [x],
+  backward: (g, { args: [x, opts] }): Grads => {
+    if (opts?.approximate === 'tanh') {
+      // y = x/2 (1 + tanh(u)), u = k (x + c x^3): dy/dx = (1 + t)/2 + x/2 (1 - t^2) k (1 + 3c x^2).
+      const k = Math.sqrt(2 / Math.PI);
+      const c = 0.044715;
+      const t = tanh(mul(add(x, mul(pow(x, 3), c)), k));
+      const du = mul(add(mul(square(x), 3 * c), 1), k);
+      return [mul(g, add(mul(add(t, 1), 0.5), mul(mul(x, 0.5), mul(sub(1, square(t)), du))))];
+    }
+    // y = x Phi(x): dy/dx = Phi(x) + x phi(x).
+    const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
+    const pdf = mul(exp(mul(square(x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+    return [mul(g, add(cdf, mul(x, pdf)))];
+  },
 });
 
 /** softplus(x) = log(1 + exp(beta x)) / beta, linear above `threshold` for stability. */
@@ -59,6 +99,13 @@ export const softplus = defineOp({
   differentiable: true,
   forward: (x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor =>
     runUnary('softplus', 'softplus', x, opts.beta ?? 1, opts.threshold ?? 20),
+  save: ([x]): Tensor[] => [x],
+  backward: (g, { args: [x, opts] }): Grads => {
+    const beta = opts?.beta ?? 1;
+    const bx = mul(x, beta);
+    // Above the threshold the forward is the identity, so is the gradient.
+    return [mul(g, where(gt(bx, opts?.threshold ?? 20), 1, sigmoid(bx)))];
+  },
 });
 
 export const leakyRelu = defineOp({
@@ -66,6 +113,8 @@ export const leakyRelu = defineOp({
   family: 'unary',
   differentiable: true,
   forward: (x: Tensor, negativeSlope = 0.01): Tensor => runUnary('leaky_relu', 'leakyRelu', x, negativeSlope),
+  save: ([x]): Tensor[] => [x],
+  backward: (g, { args: [x, slope] }): Grads => [mul(g, where(gt(x, 0), 1, slope ?? 0.01))],
 });
 
 export const elu = defineOp({
@@ -73,6 +122,8 @@ export const elu = defineOp({
   family: 'unary',
   differentiable: true,
   forward: (x: Tensor, alpha = 1): Tensor => runUnary('elu', 'elu', x, alpha),
+  save: ([x]): Tensor[] => [x],
+  backward: (g, { args: [x, alpha] }): Grads => [mul(g, where(gt(x, 0), 1, mul(exp(x), alpha ?? 1)))],
 });
 
 /** Clamps to [min, max]; either bound may be omitted (null/undefined). */
@@ -81,6 +132,12 @@ export const clamp = defineOp({
   family: 'unary',
   differentiable: true,
   forward: (x: Tensor, min?: number | null, max?: number | null): Tensor => clampImpl(x, min, max, false),
+  save: ([x]): Tensor[] => [x],
+  backward: (g, { args: [x, min, max] }): Grads => {
+    // Gradient flows where the input was inside the bounds (inclusive, as in PyTorch).
+    const inside = logicalAnd(ge(x, min ?? -Infinity), le(x, max ?? Infinity));
+    return [mul(g, inside)];
+  },
 });
 
 export function clampImpl(x: Tensor, min: number | null | undefined, max: number | null | undefined, inplace: boolean): Tensor {
@@ -90,7 +147,7 @@ export function clampImpl(x: Tensor, min: number | null | undefined, max: number
   const hi = max ?? Infinity;
   // PyTorch promotes an integer tensor clamped by fractional bounds to float.
   const fractional = !Number.isInteger(lo) && Number.isFinite(lo) || (!Number.isInteger(hi) && Number.isFinite(hi));
-  const input = !isFloating(x.dtype) && fractional && !inplace ? x.to('float32') : x;
+  const input = !isFloating(x.dtype) && fractional && !inplace ? to(x, 'float32') : x;
   const out = runUnary('clamp', 'clamp', input, lo, hi, inplace);
   if (input !== x) input.dispose();
   return out;
@@ -98,13 +155,23 @@ export function clampImpl(x: Tensor, min: number | null | undefined, max: number
 
 // ---- binary ---------------------------------------------------------------------------------
 
-const binary = (name: string, kernel: BinaryKernel, differentiable = true) =>
+/** Gradients for (a, b) from the incoming gradient, inputs and output (any may be a JS number). */
+type BinaryGrad = (g: Tensor, a: TensorOrScalar, b: TensorOrScalar, y: Tensor) => [Tensor | null, Tensor | null];
+
+const binary = (name: string, kernel: BinaryKernel, grad: BinaryGrad | null): ((a: TensorOrScalar, b: TensorOrScalar) => Tensor) =>
   defineOp({
     name,
     family: 'binary',
-    differentiable,
+    differentiable: grad !== null,
     forward: (a: TensorOrScalar, b: TensorOrScalar): Tensor => runBinary(kernel, name, a, b),
+    backward: grad ? (g, { args: [a, b], out }): Grads => grad(g, a, b, out) : undefined,
+    save: ([a, b], out): Tensor[] => [a, b, out].filter((t): t is Tensor => t instanceof Tensor),
   });
+
+/** Whether a gradient for this argument is wanted (a tensor that requires grad). */
+function wants(x: TensorOrScalar): x is Tensor {
+  return x instanceof Tensor && x.requiresGrad;
+}
 
 /** a + alpha * b, broadcasting; either side may be a number. */
 export const add = defineOp({
@@ -113,6 +180,10 @@ export const add = defineOp({
   differentiable: true,
   forward: (a: TensorOrScalar, b: TensorOrScalar, opts: { alpha?: number } = {}): Tensor =>
     runBinary('add', 'add', a, b, opts.alpha ?? 1),
+  backward: (g, { args: [, , opts] }): Grads => {
+    const alpha = opts?.alpha ?? 1;
+    return [g, alpha === 1 ? g : mul(g, alpha)];
+  },
 });
 
 /** a - alpha * b. */
@@ -122,6 +193,7 @@ export const sub = defineOp({
   differentiable: true,
   forward: (a: TensorOrScalar, b: TensorOrScalar, opts: { alpha?: number } = {}): Tensor =>
     runBinary('sub', 'sub', a, b, opts.alpha ?? 1),
+  backward: (g, { args: [, , opts] }): Grads => [g, mul(g, -(opts?.alpha ?? 1))],
 });
 
 export type RoundingMode = 'trunc' | 'floor' | null;
@@ -138,23 +210,41 @@ export const div = defineOp({
     if (mode === 'floor') return runBinary('div_floor', 'div', a, b);
     throw new DTypeError(`div: expected roundingMode to be null, 'trunc' or 'floor', got ${JSON.stringify(mode)}`);
   },
+  save: ([a, b]): Tensor[] => [a, b].filter((t): t is Tensor => t instanceof Tensor),
+  backward: (g, { args: [a, b, opts] }): Grads => {
+    // Rounded division is piecewise constant: no gradient flows.
+    if ((opts?.roundingMode ?? null) !== null) return [null, null];
+    return [wants(a) ? div(g, b) : null, wants(b) ? neg(div(mul(g, a), mul(b, b))) : null];
+  },
 });
 
-export const mul = binary('mul', 'mul');
-export const floorDivide = binary('floorDivide', 'div_floor', false);
-export const remainder = binary('remainder', 'remainder');
-export const maximum = binary('maximum', 'maximum');
-export const minimum = binary('minimum', 'minimum');
-export const atan2 = binary('atan2', 'atan2');
-export const eq = binary('eq', 'eq', false);
-export const ne = binary('ne', 'ne', false);
-export const lt = binary('lt', 'lt', false);
-export const le = binary('le', 'le', false);
-export const gt = binary('gt', 'gt', false);
-export const ge = binary('ge', 'ge', false);
-export const logicalAnd = binary('logicalAnd', 'logical_and', false);
-export const logicalOr = binary('logicalOr', 'logical_or', false);
-export const logicalXor = binary('logicalXor', 'logical_xor', false);
+export const mul = binary('mul', 'mul', (g, a, b) => [wants(a) ? mul(g, b) : null, wants(b) ? mul(g, a) : null]);
+export const floorDivide = binary('floorDivide', 'div_floor', null);
+// a - b * floor(a / b): d/da = 1, d/db = -floor(a / b).
+export const remainder = binary('remainder', 'remainder', (g, a, b) => [g, wants(b) ? neg(mul(g, floorDivide(a, b))) : null]);
+// Ties split the gradient evenly between the two inputs, as PyTorch does.
+export const maximum = binary('maximum', 'maximum', (g, a, b) => selectGrad(g, a, b, true));
+export const minimum = binary('minimum', 'minimum', (g, a, b) => selectGrad(g, a, b, false));
+export const atan2 = binary('atan2', 'atan2', (g, a, b) => {
+  const denom = add(mul(a, a), mul(b, b));
+  return [wants(a) ? div(mul(g, b), denom) : null, wants(b) ? div(mul(neg(g), a), denom) : null];
+});
+export const eq = binary('eq', 'eq', null);
+export const ne = binary('ne', 'ne', null);
+export const lt = binary('lt', 'lt', null);
+export const le = binary('le', 'le', null);
+export const gt = binary('gt', 'gt', null);
+export const ge = binary('ge', 'ge', null);
+export const logicalAnd = binary('logicalAnd', 'logical_and', null);
+export const logicalOr = binary('logicalOr', 'logical_or', null);
+export const logicalXor = binary('logicalXor', 'logical_xor', null);
+
+function selectGrad(g: Tensor, a: TensorOrScalar, b: TensorOrScalar, isMax: boolean): [Tensor | null, Tensor | null] {
+  const aWins = isMax ? gt(a, b) : lt(a, b);
+  const tie = eq(a, b);
+  const share = add(aWins, mul(tie, 0.5));
+  return [wants(a) ? mul(g, share) : null, wants(b) ? mul(g, sub(1, share)) : null];
+}
 
 /** a ** b. An integer tensor raised to a fractional power becomes float (PyTorch's promotion). */
 export const pow = defineOp({
@@ -162,6 +252,12 @@ export const pow = defineOp({
   family: 'binary',
   differentiable: true,
   forward: (a: TensorOrScalar, b: TensorOrScalar): Tensor => runBinary('pow', 'pow', a, b),
+  save: ([a, b], out): Tensor[] => [a, b, out].filter((t): t is Tensor => t instanceof Tensor),
+  backward: (g, { args: [a, b], out }): Grads => [
+    // d/da = b a^(b-1); d/db = a^b ln(a), taken as 0 where a == 0 (PyTorch's convention).
+    wants(a) ? mul(g, mul(b, pow(a, b instanceof Tensor ? sub(b, 1) : Number(b) - 1))) : null,
+    wants(b) ? mul(g, typeof a === 'number' || typeof a === 'boolean' ? mul(out, Number(a) === 0 ? 0 : Math.log(Number(a))) : where(eq(a, 0), 0, mul(out, log(a)))) : null,
+  ],
 });
 
 // ---- ternary --------------------------------------------------------------------------------
@@ -172,6 +268,12 @@ export const lerp = defineOp({
   family: 'ternary',
   differentiable: true,
   forward: (a: Tensor, b: TensorOrScalar, weight: TensorOrScalar): Tensor => runTernary('lerp', 'lerp', a, b, weight),
+  save: ([a, b, w]): Tensor[] => [a, b, w].filter((t): t is Tensor => t instanceof Tensor),
+  backward: (g, { args: [a, b, w] }): Grads => [
+    wants(a) ? mul(g, sub(1, w)) : null,
+    wants(b) ? mul(g, w) : null,
+    wants(w) ? mul(g, sub(b, a)) : null,
+  ],
 });
 
 /** input + value * t1 * t2. */
@@ -181,6 +283,11 @@ export const addcmul = defineOp({
   differentiable: true,
   forward: (input: Tensor, t1: TensorOrScalar, t2: TensorOrScalar, opts: { value?: number } = {}): Tensor =>
     runTernary('addcmul', 'addcmul', input, t1, t2, opts.value ?? 1),
+  save: ([, t1, t2]): Tensor[] => [t1, t2].filter((t): t is Tensor => t instanceof Tensor),
+  backward: (g, { args: [, t1, t2, opts] }): Grads => {
+    const v = opts?.value ?? 1;
+    return [g, wants(t1) ? mul(g, mul(t2, v)) : null, wants(t2) ? mul(g, mul(t1, v)) : null];
+  },
 });
 
 /** input + value * t1 / t2. */
@@ -190,4 +297,13 @@ export const addcdiv = defineOp({
   differentiable: true,
   forward: (input: Tensor, t1: TensorOrScalar, t2: TensorOrScalar, opts: { value?: number } = {}): Tensor =>
     runTernary('addcdiv', 'addcdiv', input, t1, t2, opts.value ?? 1),
+  save: ([, t1, t2]): Tensor[] => [t1, t2].filter((t): t is Tensor => t instanceof Tensor),
+  backward: (g, { args: [, t1, t2, opts] }): Grads => {
+    const v = opts?.value ?? 1;
+    return [
+      g,
+      wants(t1) ? div(mul(g, v), t2) : null,
+      wants(t2) ? neg(div(mul(mul(g, v), t1), mul(t2, t2))) : null,
+    ];
+  },
 });

@@ -11,9 +11,11 @@ import { DType, DTYPE_CODE, isFloating } from '../tensor/dtype';
 import { contiguousStrides, normalizeDim, normalizeDims } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { castTo, expectTensor } from './util';
-import { defineOp } from './registry';
+import { ArgGrad, defineOp } from './registry';
+
+type Grads = ReadonlyArray<ArgGrad>;
 import { sqrt } from './math';
-import { reshape } from './views';
+import { expand, reshape } from './views';
 
 export type Dims = number | readonly number[] | null | undefined;
 
@@ -86,7 +88,16 @@ export const sum = defineOp({
     const d = opts.dtype ?? sumDType(x.dtype);
     return runReduce('sum', 'sum', x, dim, opts.keepdim ?? false, 0, d, opts.dtype);
   },
+  // Every input element contributes once: the gradient is broadcast back over the reduced dims.
+  backward: (g, { args: [x, dim, opts] }): Grads => [expand(keepReducedDims(g, x, dim, opts?.keepdim ?? false), x.shape)],
 });
+
+/** A reduction's gradient reshaped with size-1 dims where `dim` removed them, ready to broadcast. */
+export function keepReducedDims(g: Tensor, x: Tensor, dim: Dims, keepdim: boolean): Tensor {
+  if (keepdim) return g;
+  const dims = reducedDims(x, dim, 'backward');
+  return reshape(g, x.shape.map((s, i) => (dims.includes(i) ? 1 : s)));
+}
 
 export const prod = defineOp({
   name: 'prod',

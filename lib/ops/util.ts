@@ -2,7 +2,8 @@
 /** Helpers shared by the op families: device checks, casting, broadcast views, kernel operands. */
 import { encodeRaw, encodeView } from '../backend/view-codec';
 import { native } from '../backend/binding';
-import { DeviceError, DTypeError } from '../errors';
+import { isGradEnabled } from '../autograd/grad-mode';
+import { AutogradError, DeviceError, DTypeError } from '../errors';
 import { Device } from '../tensor/device';
 import { DType, DTYPE_CODE } from '../tensor/dtype';
 import { contiguousStrides } from '../tensor/shape';
@@ -116,3 +117,19 @@ export function checkFinite(v: number, op: string, what: string): void {
 }
 
 export { contiguousStrides };
+
+/**
+ * Called before an op writes into `t` in place: refuses to change a tensor autograd tracks
+ * (its gradient would silently be wrong) and bumps the storage's version, so backward can
+ * detect saved tensors that were changed.
+ */
+export function beginInPlace(op: string, t: Tensor): void {
+  if (t.requiresGrad && isGradEnabled()) {
+    throw new AutogradError(
+      t.gradFn === null
+        ? `${op}: a leaf tensor that requires grad is being used in an in-place operation; wrap the update in kiln.noGrad(...)`
+        : `${op}: in-place operations on tensors that are part of the autograd graph are not supported; use the out-of-place form`,
+    );
+  }
+  t.storage.version++;
+}

@@ -19,6 +19,11 @@ const collected = new FinalizationRegistry<number>((nbytes) => {
 });
 
 export class Storage {
+  /**
+   * Bumped by every in-place write, so autograd can tell when a tensor it saved for backward
+   * was changed (views share the counter because they share the storage).
+   */
+  version = 0;
   private refs = 0;
   private freed = false;
 
