@@ -78,3 +78,6 @@ export const cuda = {
 
 /** Which native addon is loaded ('cpu' or 'cuda' build) and from where. */
 export const backend = { info: () => ({ ...addonInfo }) };
+
+export * as nn from './nn';
+export * as optim from './optim';

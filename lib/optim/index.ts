@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: MIT
+/** kiln.optim: optimizers and learning-rate schedulers. */
+export {};
