@@ -79,7 +79,8 @@ function rootGrad(t: Tensor, given: Tensor | undefined): Tensor {
 
 /**
  * Runs backward from `roots`. Leaves get gradients added to .grad, unless `capture` is given:
- * then the gradients reaching those tensors are returned instead (autograd.grad).
+ * then the gradients reaching those tensors are returned instead (autograd.grad), and no
+ * .grad anywhere is touched.
  */
 export function runBackward(
   roots: readonly Tensor[],
@@ -128,6 +129,9 @@ export function runBackward(
     }
   }
 
+  // With capture, only the nodes on a path to a captured tensor need to run.
+  const needed = capture ? nodesLeadingTo(rootNodes, captureByNode) : null;
+
   const body = () => {
     roots.forEach((r, i) => addTo(rootNodes[i], rootGrad(r, rootGrads[i])));
     const ready: Node[] = [...new Set(rootNodes)].filter((n) => (deps.get(n) ?? 0) === 0);
@@ -136,14 +140,14 @@ export function runBackward(
       let grad = pending.get(node);
       pending.delete(node);
       const consumers = node.next;
-      if (grad !== undefined) {
+      if (grad !== undefined && (needed === null || needed.has(node))) {
         if (node instanceof AccumulateGrad) {
           grad = runHooks(leafHooks.get(node.variable), grad);
           if (captureByNode.has(node)) captured.set(captureByNode.get(node)!, grad);
-          else accumulate(node.variable, grad, opts.createGraph ?? false);
+          else if (!capture) accumulate(node.variable, grad, opts.createGraph ?? false);
         } else {
           grad = runHooks(node.preHooks, grad);
-          const kept = node.retained?.deref();
+          const kept = capture ? undefined : node.retained?.deref();
           if (kept) kept.grad = kept.grad ? add(kept.grad, grad) : grad;
           if (captureByNode.has(node)) captured.set(captureByNode.get(node)!, grad);
           const inputGrads = node.apply(grad);
@@ -165,6 +169,29 @@ export function runBackward(
   if (opts.createGraph) enableGrad(body);
   else noGrad(body);
   return captured;
+}
+
+/** The nodes reachable from `roots` from which a node in `targets` can be reached (iterative DFS). */
+function nodesLeadingTo(roots: readonly Node[], targets: ReadonlyMap<Node, unknown>): Set<Node> {
+  const needed = new Set<Node>();
+  const done = new Set<Node>();
+  const stack: Array<{ node: Node; next: number }> = roots.map((node) => ({ node, next: 0 }));
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.next === 0 && done.has(top.node)) {
+      stack.pop();
+      continue;
+    }
+    if (top.next < top.node.next.length) {
+      const m = top.node.next[top.next++];
+      if (m && !done.has(m)) stack.push({ node: m, next: 0 });
+      continue;
+    }
+    stack.pop();
+    done.add(top.node);
+    if (targets.has(top.node) || top.node.next.some((m) => m !== null && needed.has(m))) needed.add(top.node);
+  }
+  return needed;
 }
 
 function accumulate(leaf: Tensor, grad: Tensor, createGraph: boolean): void {

@@ -93,6 +93,11 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {})
       diffInputs.forEach((t, k) => {
         const g = grads.get(t);
         if (!g) return;
+        if (g.dtype !== t.dtype || g.shape.length !== t.shape.length || g.shape.some((n, d) => n !== t.shape[d]))
+          throw new AutogradError(
+            `gradcheck: the gradient of input ${inputs.indexOf(t)} has shape [${g.shape.join(', ')}] and dtype ${g.dtype}, ` +
+              `expected [${t.shape.join(', ')}] and ${t.dtype}`,
+          );
         values(g).forEach((v, j) => (analytic[k][j][row] = v));
       });
     }

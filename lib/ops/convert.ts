@@ -7,8 +7,11 @@ import { DeviceError } from '../errors';
 import { Device, DeviceLike, parseDevice } from '../tensor/device';
 import { assertDType, DType, DTYPES } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
-import { defineOp } from './registry';
+import { ArgGrad, defineOp } from './registry';
 import { beginInPlace } from './util';
+
+/** What backward formulas return: one gradient per argument. */
+type Grads = ReadonlyArray<ArgGrad>;
 
 /** A contiguous copy of `x` (in `dtype` if given). */
 export function copyOf(x: Tensor, dtype: DType = x.dtype, device: Device = x.device): Tensor {
@@ -31,6 +34,7 @@ export const contiguous = defineOp({
   differentiable: true,
   // Reading x.storage first makes a disposed x throw even when no copy is needed.
   forward: (x: Tensor): Tensor => (x.storage && x.isContiguous() ? x : copyOf(x)),
+  backward: (g): Grads => [g],
 });
 
 /** A new tensor with its own copy of the data. */
@@ -39,6 +43,7 @@ export const clone = defineOp({
   family: 'convert',
   differentiable: true,
   forward: (x: Tensor): Tensor => copyOf(x),
+  backward: (g): Grads => [g],
 });
 
 export interface ToOptions {
@@ -67,6 +72,8 @@ export const to = defineOp({
     if (dtype === x.dtype && device.equals(x.device) && !opts.copy) return x;
     return copyOf(x, dtype, device);
   },
+  // Back to the input's dtype and device.
+  backward: (g, { args: [x] }): Grads => [to(g, { dtype: x.dtype, device: x.device })],
 });
 
 /** Copies `src` into `dst` in place (broadcasting, converting dtype); returns dst. */

@@ -10,7 +10,7 @@ import { DTypeError, ShapeError } from '../errors';
 import { canCast, DEFAULT_FLOAT, DType, isFloating, resultType } from '../tensor/dtype';
 import { broadcastShapes, fmtShape, sameShape } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { defineOp } from './registry';
+import { ArgGrad, defineOp } from './registry';
 import { beginInPlace, castTo, commonDevice, disposeTemps, encodeOut, expectTensor, operand, operands, shapeOf, TensorOrScalar } from './util';
 
 /**
@@ -159,4 +159,11 @@ export const where = defineOp({
     disposeTemps(...temps);
     return out;
   },
+  save: ([cond]): Tensor[] => [cond],
+  // Each element's gradient goes to the side it was taken from; the condition gets none.
+  backward: (g, { args: [cond, a, b] }): ReadonlyArray<ArgGrad> => [
+    null,
+    a instanceof Tensor && a.requiresGrad ? where(cond, g, 0) : null,
+    b instanceof Tensor && b.requiresGrad ? where(cond, 0, g) : null,
+  ],
 });

@@ -6,12 +6,18 @@ import { DTypeError, IndexError, ShapeError } from '../errors';
 
 import { broadcastShapes, fmtShape, normalizeDim } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { contiguous, copyOf } from './convert';
+import { contiguous, copyOf, to } from './convert';
 import { runBinary, where } from './elementwise';
-import { defineOp } from './registry';
-import { valuesIndices, ValuesIndices, amax, amin } from './reduce';
-import { beginInPlace, castTo, commonDevice, encodeBroadcast, encodeOut, expectTensor } from './util';
-import { narrow, reshape, select, sliceDim, unsqueeze } from './views';
+import { embedSlice, zerosFor } from './grad-utils';
+import { cat } from './join';
+import { mul } from './math';
+import { ArgGrad, defineOp } from './registry';
+import { selectedValues, valuesIndices, ValuesIndices, amax, amin } from './reduce';
+import { beginInPlace, castTo, commonDevice, encodeOut, releaseTemps } from './util';
+import { expand, narrow, reshape, select, sliceDim, unsqueeze } from './views';
+
+/** What backward formulas return: one gradient per argument. */
+type Grads = ReadonlyArray<ArgGrad>;
 
 /** Index tensors must hold integers; int32 is widened to the kernels' int64. */
 function indexTensor(op: string, index: Tensor): Tensor {
@@ -39,7 +45,32 @@ export const gather = defineOp({
     if (index !== indexArg) index.dispose();
     return out;
   },
+  save: ([, , index]): Tensor[] => [index],
+  // Every gathered element sends its gradient back to where it came from (repeats add up).
+  backward: (g, { args: [x, dim, index] }): Grads => [scatterAdd(zerosFor(x.shape, g), dim, index, g)],
 });
+
+/**
+ * The gradient of a scatter's src: g gathered at the scattered positions. src may be larger
+ * than index (only its leading block is read): the rest gets zeros.
+ */
+function srcGrad(g: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor | null {
+  if (!(src instanceof Tensor) || !src.requiresGrad) return null;
+  return padTo(gather(g, dim, index), src.shape);
+}
+
+/** `t` extended with zeros at the end of each dim to `shape`. */
+function padTo(t: Tensor, shape: readonly number[]): Tensor {
+  let out = t;
+  shape.forEach((size, d) => {
+    if (out.shape[d] < size) {
+      const fill = out.shape.slice();
+      fill[d] = size - out.shape[d];
+      out = cat([out, zerosFor(fill, out)], d);
+    }
+  });
+  return out;
+}
 
 function scatterImpl(op: string, x: Tensor, dim: number, indexArg: Tensor, src: Tensor | number, reduce: 0 | 1, inplace: boolean): Tensor {
   commonDevice(op, x, indexArg, src);
@@ -64,6 +95,14 @@ export const scatter = defineOp({
   differentiable: true,
   forward: (x: Tensor, dim: number, index: Tensor, src: Tensor | number, opts: { reduce?: 'add' } = {}): Tensor =>
     scatterImpl('scatter', x, dim, index, src, opts.reduce === 'add' ? 1 : 0, false),
+  save: ([, , index]): Tensor[] => [index],
+  // Overwritten elements of x get no gradient; with reduce 'add' all of x passes through.
+  backward: (g, { args: [, dim, index, src, opts] }): Grads => [
+    opts?.reduce === 'add' ? g : scatter(g, dim, index, 0),
+    null,
+    null,
+    srcGrad(g, dim, index, src),
+  ],
 });
 
 /** A copy of x with src added at the positions index names along dim (duplicates accumulate). */
@@ -72,6 +111,8 @@ export const scatterAdd = defineOp({
   family: 'index',
   differentiable: true,
   forward: (x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => scatterImpl('scatterAdd', x, dim, index, src, 1, false),
+  save: ([, , index]): Tensor[] => [index],
+  backward: (g, { args: [, dim, index, src] }): Grads => [g, null, null, srcGrad(g, dim, index, src)],
 });
 
 export function scatter_(x: Tensor, dim: number, index: Tensor, src: Tensor | number, opts: { reduce?: 'add' } = {}): Tensor {
@@ -98,6 +139,8 @@ export const indexSelect = defineOp({
     if (index !== indexArg) index.dispose();
     return out;
   },
+  save: ([, , index]): Tensor[] => [index],
+  backward: (g, { args: [x, dim, index] }): Grads => [embedSlice(g, x.shape, dim, index)],
 });
 
 function indexAddImpl(x: Tensor, dim: number, indexArg: Tensor, source: Tensor, alpha: number, inplace: boolean): Tensor {
@@ -123,6 +166,12 @@ export const indexAdd = defineOp({
   differentiable: true,
   forward: (x: Tensor, dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor =>
     indexAddImpl(x, dim, index, source, opts.alpha ?? 1, false),
+  save: ([, , index]): Tensor[] => [index],
+  backward: (g, { args: [, dim, index, source, opts] }): Grads => {
+    if (!source.requiresGrad) return [g];
+    const picked = reshape(indexSelect(g, dim, index), source.shape);
+    return [g, null, null, (opts?.alpha ?? 1) === 1 ? picked : mul(picked, opts!.alpha!)];
+  },
 });
 
 export function indexAdd_(x: Tensor, dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor {
@@ -146,6 +195,7 @@ export const maskedFill = defineOp({
   name: 'maskedFill',
   family: 'index',
   differentiable: true,
+  composite: true, // a where
   forward: (x: Tensor, mask: Tensor, value: number | Tensor): Tensor => {
     checkMask('maskedFill', mask);
     if (value instanceof Tensor && value.ndim !== 0)
@@ -157,9 +207,10 @@ export const maskedFill = defineOp({
     // is converted first; a JS number would otherwise take part in type promotion.
     if (typeof value === 'number' && !Number.isFinite(value) && (x.dtype === 'int32' || x.dtype === 'int64'))
       throw new DTypeError(`maskedFill: value ${value} cannot be converted to ${x.dtype}`);
-    const v = value instanceof Tensor ? castTo(value, x.dtype) : scalarTensor(value, x.dtype, x);
+    // to() rather than a plain cast, so that a value tensor that requires grad gets its gradient.
+    const v = value instanceof Tensor ? to(value, x.dtype) : scalarTensor(value, x.dtype, x);
     const out = where(mask, v, x);
-    if (v !== value) v.dispose();
+    if (v !== value) releaseTemps(out, [v]);
     return out;
   },
 });
@@ -185,35 +236,29 @@ export const maskedSelect = defineOp({
   name: 'maskedSelect',
   family: 'index',
   differentiable: true,
+  composite: true, // expand, reshape and indexSelect
   forward: (x: Tensor, mask: Tensor): Tensor => {
     checkMask('maskedSelect', mask);
     commonDevice('maskedSelect', x, mask);
     const shape = broadcastShapes('maskedSelect', x.shape, mask.shape);
-    const xb = x.asStrided(shape, broadcastStridesOf(x, shape));
-    const mb = mask.asStrided(shape, broadcastStridesOf(mask, shape));
+    const xb = expand(x, shape);
+    const mb = expand(mask, shape);
     const flatX = reshape(xb, -1);
     const flatM = reshape(mb, -1);
     const positions = nonzero(flatM);
     const idx = reshape(positions, -1);
     const out = indexSelect(flatX, 0, idx);
-    for (const t of [xb, mb, flatX, flatM, positions, idx]) t.dispose();
+    releaseTemps(out, [xb, mb, flatX, flatM, positions, idx]);
     return out;
   },
 });
-
-function broadcastStridesOf(t: Tensor, shape: readonly number[]): number[] {
-  const lead = shape.length - t.ndim;
-  return shape.map((s, i) => {
-    const j = i - lead;
-    return j < 0 || (t.shape[j] === 1 && s !== 1) ? 0 : t.strides[j];
-  });
-}
 
 /** Elements of x (read as flat, row-major) at the given flat indices; result has index's shape. */
 export const take = defineOp({
   name: 'take',
   family: 'index',
   differentiable: true,
+  composite: true, // reshape and indexSelect
   forward: (x: Tensor, indexArg: Tensor): Tensor => {
     const index = indexTensor('take', indexArg);
     const flat = reshape(x, -1);
@@ -239,8 +284,9 @@ export const take = defineOp({
     const wrapped = runBinary('add', 'take', idx, shift);
     const picked = indexSelect(flat, 0, wrapped);
     const out = reshape(picked, index.shape);
-    for (const t of [flat, idx, wrapped, negative, shift, picked]) if (t !== x && t !== index && t !== out) t.dispose();
-    if (index !== indexArg) index.dispose();
+    const temps = [flat, idx, wrapped, negative, shift, picked];
+    if (index !== indexArg) temps.push(index);
+    releaseTemps(out, temps.filter((t) => t !== x && t !== indexArg));
     return out;
   },
 });
@@ -288,20 +334,22 @@ function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tens
   return out;
 }
 
-/** The lower triangle of the last two dims (elements with j - i <= diagonal), zero elsewhere. */
-export const tril = defineOp({
-  name: 'tril',
-  family: 'index',
-  differentiable: true,
-  forward: (x: Tensor, diagonal = 0): Tensor => triangle('tril', x, diagonal, true),
-});
+function triangleOp(name: 'tril' | 'triu', lower: boolean) {
+  const op = defineOp({
+    name,
+    family: 'index',
+    differentiable: true,
+    forward: (x: Tensor, diagonal = 0): Tensor => triangle(name, x, diagonal, lower),
+    // The kept triangle passes its gradient through; the zeroed part gets none.
+    backward: (g, { args: [, diagonal] }): Grads => [op(g, diagonal)],
+  });
+  return op;
+}
 
-export const triu = defineOp({
-  name: 'triu',
-  family: 'index',
-  differentiable: true,
-  forward: (x: Tensor, diagonal = 0): Tensor => triangle('triu', x, diagonal, false),
-});
+/** The lower triangle of the last two dims (elements with j - i <= diagonal), zero elsewhere. */
+export const tril = triangleOp('tril', true);
+/** The upper triangle of the last two dims (elements with j - i >= diagonal), zero elsewhere. */
+export const triu = triangleOp('triu', false);
 
 export interface SortOptions {
   descending?: boolean;
@@ -314,17 +362,23 @@ export const sort = defineOp({
   name: 'sort',
   family: 'index',
   differentiable: true,
+  composite: true, // recorded values are a gather at the indices
   forward: (x: Tensor, dim = -1, opts: SortOptions = {}): ValuesIndices => {
     const d = normalizeDim(dim, x.ndim, 'sort');
-    const values = Tensor.empty(x.shape, x.dtype, x.device);
-    const indices = Tensor.empty(x.shape, 'int64', x.device);
-    encodeView(0, values);
-    encodeView(1, indices);
-    encodeView(2, x);
-    native.sort(values.buffer, indices.buffer, x.buffer, d, opts.descending ?? false);
-    return valuesIndices(values, indices);
+    const { values, indices } = sortKernel(x, d, opts.descending ?? false);
+    return selectedValues(x, d, values, indices);
   },
 });
+
+function sortKernel(x: Tensor, d: number, descending: boolean): ValuesIndices {
+  const values = Tensor.empty(x.shape, x.dtype, x.device);
+  const indices = Tensor.empty(x.shape, 'int64', x.device);
+  encodeView(0, values);
+  encodeView(1, indices);
+  encodeView(2, x);
+  native.sort(values.buffer, indices.buffer, x.buffer, d, descending);
+  return valuesIndices(values, indices);
+}
 
 /** Indices that sort x along dim. */
 export const argsort = defineOp({
@@ -343,18 +397,18 @@ export const topk = defineOp({
   name: 'topk',
   family: 'index',
   differentiable: true,
+  composite: true, // recorded values are a gather at the indices
   forward: (x: Tensor, k: number, dim = -1, opts: { largest?: boolean; sorted?: boolean } = {}): ValuesIndices => {
     const d = normalizeDim(dim, x.ndim, 'topk');
     const size = x.ndim === 0 ? 1 : x.shape[d];
     if (!Number.isInteger(k) || k < 0 || k > size) throw new IndexError(`topk: k (${k}) is out of range for dimension ${d} of size ${size}`);
-    const largest = opts.largest ?? true;
-    const s = sort(x, d, { descending: largest });
-    if (x.ndim === 0) return s;
+    const s = sortKernel(x, d, opts.largest ?? true);
+    if (x.ndim === 0) return selectedValues(x, d, s.values, s.indices);
     const values = contiguous(narrow(s.values, d, 0, k));
     const indices = contiguous(narrow(s.indices, d, 0, k));
     s.values.dispose();
     s.indices.dispose();
-    return valuesIndices(values, indices);
+    return selectedValues(x, d, values, indices);
   },
 });
 
@@ -416,6 +470,7 @@ export const index = defineOp({
   name: 'index',
   family: 'view',
   differentiable: true,
+  composite: true, // select, sliceDim, unsqueeze, indexSelect, maskedSelect
   forward: (x: Tensor, ...rawItems: IndexItem[]): Tensor => {
     let items: IndexItem[] = rawItems;
     if (rawItems.length === 1 && typeof rawItems[0] === 'string' && rawItems[0].includes(',')) items = rawItems[0].split(',');
@@ -449,11 +504,14 @@ export const index = defineOp({
         const size = cur.shape[dim];
         const wrapped = runBinary('add', 'index', p, where(runBinary('lt', 'index', p, 0), size, 0));
         step(indexSelect(cur, dim++, wrapped));
-        wrapped.dispose();
+        temps.push(wrapped);
       }
     }
-    for (const t of temps) t.dispose();
-    return cur === x ? x.asStrided(x.shape, x.strides) : cur;
+    // With nothing to apply, the result is a new view of x (an expand to its own shape, so
+    // that it is recorded like every other view).
+    const out = cur === x ? expand(x, x.shape) : cur;
+    releaseTemps(out, temps);
+    return out;
   },
 });
 

@@ -5,9 +5,18 @@ import { resultType } from '../tensor/dtype';
 import { fmtShape, normalizeDim } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { copyInto } from './elementwise';
-import { defineOp } from './registry';
-import { commonDevice } from './util';
+import { zerosFor } from './grad-utils';
+import { ArgGrad, defineOp } from './registry';
+import { commonDevice, releaseTemps } from './util';
 import { narrow, select, unsqueeze } from './views';
+
+/** What backward formulas return: one gradient per argument. */
+type Grads = ReadonlyArray<ArgGrad>;
+
+/** Legacy PyTorch behaviour of cat: 1-d empty tensors are skipped. */
+function skippedByCat(t: Tensor): boolean {
+  return t.ndim === 1 && t.shape[0] === 0;
+}
 
 /** Concatenates along an existing dim, promoting dtypes as PyTorch does. */
 export const cat = defineOp({
@@ -17,8 +26,7 @@ export const cat = defineOp({
   forward: (tensors: readonly Tensor[], dim = 0): Tensor => {
     if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('cat: expected a non-empty list of tensors');
     const device = commonDevice('cat', ...tensors);
-    // Legacy PyTorch behaviour: 1-d empty tensors are skipped.
-    const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
+    const parts = tensors.filter((t) => !skippedByCat(t));
     const dtype = resultType(tensors.map((t) => ({ dtype: t.dtype, ndim: 1 })));
     if (parts.length === 0) return Tensor.empty([0], dtype, device);
     const ref = parts[0];
@@ -47,6 +55,17 @@ export const cat = defineOp({
     }
     return out;
   },
+  // Each input gets its own stretch of the gradient along dim.
+  backward: (g, { args: [tensors, dim] }): Grads => {
+    const d = normalizeDim(dim ?? 0, g.ndim, 'cat');
+    let start = 0;
+    const grads = tensors.map((t) => {
+      if (skippedByCat(t)) return zerosFor(t.shape, g);
+      start += t.shape[d];
+      return narrow(g, d, start - t.shape[d], t.shape[d]);
+    });
+    return [grads];
+  },
 });
 
 /** Stacks equally shaped tensors along a new dim. */
@@ -54,6 +73,7 @@ export const stack = defineOp({
   name: 'stack',
   family: 'join',
   differentiable: true,
+  composite: true, // unsqueeze and cat
   forward: (tensors: readonly Tensor[], dim = 0): Tensor => {
     if (!Array.isArray(tensors) || tensors.length === 0) throw new ShapeError('stack: expected a non-empty list of tensors');
     const ref = tensors[0];
@@ -64,7 +84,7 @@ export const stack = defineOp({
     const d = normalizeDim(dim, ref.ndim + 1, 'stack');
     const expanded = tensors.map((t) => unsqueeze(t, d));
     const out = cat(expanded, d);
-    for (const e of expanded) e.dispose();
+    releaseTemps(out, expanded);
     return out;
   },
 });
@@ -74,6 +94,7 @@ export const split = defineOp({
   name: 'split',
   family: 'join',
   differentiable: true,
+  composite: true, // narrow
   forward: (x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] => {
     const d = normalizeDim(dim, x.ndim, 'split');
     const size = x.shape[d];
@@ -107,6 +128,7 @@ export const chunk = defineOp({
   name: 'chunk',
   family: 'join',
   differentiable: true,
+  composite: true, // split
   forward: (x: Tensor, chunks: number, dim = 0): Tensor[] => {
     if (!Number.isInteger(chunks) || chunks <= 0) throw new ShapeError(`chunk: expected chunks to be a positive integer, got ${chunks}`);
     const d = normalizeDim(dim, x.ndim, 'chunk');
@@ -120,6 +142,7 @@ export const unbind = defineOp({
   name: 'unbind',
   family: 'join',
   differentiable: true,
+  composite: true, // select
   forward: (x: Tensor, dim = 0): Tensor[] => {
     const d = normalizeDim(dim, x.ndim, 'unbind');
     const out: Tensor[] = [];

@@ -173,6 +173,15 @@ function wants(x: TensorOrScalar): x is Tensor {
   return x instanceof Tensor && x.requiresGrad;
 }
 
+/**
+ * a * b or a - b where both operands may be JS numbers (a kernel needs a tensor operand):
+ * backward formulas combine the other arguments, which can be numbers.
+ */
+function arith(op: 'mul' | 'sub', a: TensorOrScalar, b: TensorOrScalar): TensorOrScalar {
+  if (a instanceof Tensor || b instanceof Tensor) return op === 'mul' ? mul(a, b) : sub(a, b);
+  return op === 'mul' ? Number(a) * Number(b) : Number(a) - Number(b);
+}
+
 /** a + alpha * b, broadcasting; either side may be a number. */
 export const add = defineOp({
   name: 'add',
@@ -226,7 +235,7 @@ export const remainder = binary('remainder', 'remainder', (g, a, b) => [g, wants
 export const maximum = binary('maximum', 'maximum', (g, a, b) => selectGrad(g, a, b, true));
 export const minimum = binary('minimum', 'minimum', (g, a, b) => selectGrad(g, a, b, false));
 export const atan2 = binary('atan2', 'atan2', (g, a, b) => {
-  const denom = add(mul(a, a), mul(b, b));
+  const denom = add(arith('mul', a, a), arith('mul', b, b));
   return [wants(a) ? div(mul(g, b), denom) : null, wants(b) ? div(mul(neg(g), a), denom) : null];
 });
 export const eq = binary('eq', 'eq', null);
@@ -270,7 +279,7 @@ export const lerp = defineOp({
   forward: (a: Tensor, b: TensorOrScalar, weight: TensorOrScalar): Tensor => runTernary('lerp', 'lerp', a, b, weight),
   save: ([a, b, w]): Tensor[] => [a, b, w].filter((t): t is Tensor => t instanceof Tensor),
   backward: (g, { args: [a, b, w] }): Grads => [
-    wants(a) ? mul(g, sub(1, w)) : null,
+    wants(a) ? mul(g, arith('sub', 1, w)) : null,
     wants(b) ? mul(g, w) : null,
     wants(w) ? mul(g, sub(b, a)) : null,
   ],
@@ -286,7 +295,7 @@ export const addcmul = defineOp({
   save: ([, t1, t2]): Tensor[] => [t1, t2].filter((t): t is Tensor => t instanceof Tensor),
   backward: (g, { args: [, t1, t2, opts] }): Grads => {
     const v = opts?.value ?? 1;
-    return [g, wants(t1) ? mul(g, mul(t2, v)) : null, wants(t2) ? mul(g, mul(t1, v)) : null];
+    return [g, wants(t1) ? mul(mul(g, v), t2) : null, wants(t2) ? mul(mul(g, v), t1) : null];
   },
 });
 

@@ -10,10 +10,14 @@ import { DTypeError, ShapeError } from '../errors';
 import { DTYPE_CODE } from '../tensor/dtype';
 import { broadcastShapes, contiguousStrides, fmtShape, numelOf } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { contiguous } from './convert';
 import { mul } from './math';
-import { defineOp } from './registry';
+import { sum } from './reduce';
+import { ArgGrad, defineOp } from './registry';
 import { broadcastStrides, commonDevice, expectTensor } from './util';
+import { mT, squeeze, unsqueeze } from './views';
+
+/** What backward formulas return: one gradient per argument. */
+type Grads = ReadonlyArray<ArgGrad>;
 
 /** Strides of the batch dims of `t` read as one flattened dim, or null if they don't merge. */
 function mergedBatchStride(shape: readonly number[], strides: readonly number[]): number | null {
@@ -77,7 +81,8 @@ function checkOperands(op: string, a: Tensor, b: Tensor): void {
 }
 
 /** The matrix product of two tensors, following torch.matmul's rules for 1-d to N-d operands. */
-export const matmul = defineOp({
+export const matmul = defineOp<(a: Tensor, b: Tensor) => Tensor>({
+  // (Typed explicitly: its backward calls matmul, a cycle TypeScript cannot infer through.)
   name: 'matmul',
   family: 'matmul',
   differentiable: true,
@@ -116,7 +121,24 @@ export const matmul = defineOp({
     out.dispose();
     return result;
   },
+  save: ([a, b]): Tensor[] => [a, b],
+  backward: (g, { args: [a, b] }): Grads => matmulGrads(g, a, b),
 });
+
+/**
+ * Gradients of a @ b: g @ b^T and a^T @ g, computed on the operands as the forward saw them
+ * (a 1-d a as a row, a 1-d b as a column), then with those dims dropped again. Batch dims
+ * that were broadcast are summed away by the registry's fitter.
+ */
+function matmulGrads(g: Tensor, a: Tensor, b: Tensor): [Tensor | null, Tensor | null] {
+  const a2 = a.ndim === 1 ? unsqueeze(a, 0) : a;
+  const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
+  let g2 = b.ndim === 1 ? unsqueeze(g, -1) : g;
+  if (a.ndim === 1) g2 = unsqueeze(g2, -2);
+  const ga = a.requiresGrad ? matmul(g2, mT(b2)) : null;
+  const gb = b.requiresGrad ? matmul(mT(a2), g2) : null;
+  return [ga && a.ndim === 1 ? squeeze(ga, -2) : ga, gb && b.ndim === 1 ? squeeze(gb, -1) : gb];
+}
 
 function requireDims(op: string, t: Tensor, n: number, what: string): void {
   if (t.ndim !== n) throw new ShapeError(`${op}: ${what} must be a ${n}-D tensor, got shape ${fmtShape(t.shape)}`);
@@ -127,6 +149,7 @@ export const mm = defineOp({
   name: 'mm',
   family: 'matmul',
   differentiable: true,
+  composite: true, // checks shapes, then calls matmul
   forward: (a: Tensor, b: Tensor): Tensor => {
     requireDims('mm', a, 2, 'self');
     requireDims('mm', b, 2, 'mat2');
@@ -139,6 +162,7 @@ export const bmm = defineOp({
   name: 'bmm',
   family: 'matmul',
   differentiable: true,
+  composite: true, // checks shapes, then calls matmul
   forward: (a: Tensor, b: Tensor): Tensor => {
     requireDims('bmm', a, 3, 'self');
     requireDims('bmm', b, 3, 'mat2');
@@ -177,6 +201,16 @@ export const addmm = defineOp({
     gemm(out, A, B, 1, M, K, N, opts.alpha ?? 1, beta);
     return out;
   },
+  save: ([, mat1, mat2]): Tensor[] => [mat1, mat2],
+  backward: (g, { args: [input, mat1, mat2, opts] }): Grads => {
+    const scaled = (t: Tensor, s: number): Tensor => (s === 1 ? t : mul(t, s));
+    const alpha = opts?.alpha ?? 1;
+    return [
+      input.requiresGrad ? scaled(g, opts?.beta ?? 1) : null,
+      mat1.requiresGrad ? scaled(matmul(g, mT(mat2)), alpha) : null,
+      mat2.requiresGrad ? scaled(matmul(mT(mat1), g), alpha) : null,
+    ];
+  },
 });
 
 /**
@@ -198,6 +232,12 @@ export const outer = defineOp({
     row.dispose();
     return out;
   },
+  save: ([a, b]): Tensor[] => [a, b],
+  // A broadcast multiply: each input's gradient sums g times the other along the other's dim.
+  backward: (g, { args: [a, b] }): Grads => [
+    a.requiresGrad ? sum(mul(g, unsqueeze(b, 0)), 1) : null,
+    b.requiresGrad ? sum(mul(g, unsqueeze(a, 1)), 0) : null,
+  ],
 });
 
 /** Dot product of two 1-d tensors of equal length (a 0-d result). */
@@ -205,6 +245,7 @@ export const dot = defineOp({
   name: 'dot',
   family: 'matmul',
   differentiable: true,
+  composite: true, // checks shapes, then calls matmul
   forward: (a: Tensor, b: Tensor): Tensor => {
     requireDims('dot', a, 1, 'self');
     requireDims('dot', b, 1, 'other');

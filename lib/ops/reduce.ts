@@ -10,12 +10,18 @@ import { DTypeError, IndexError } from '../errors';
 import { DType, DTYPE_CODE, isFloating } from '../tensor/dtype';
 import { contiguousStrides, normalizeDim, normalizeDims } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
-import { castTo, expectTensor } from './util';
-import { ArgGrad, defineOp } from './registry';
+import { castTo, expectTensor, releaseTemps } from './util';
+import { ArgGrad, defineOp, willRecord } from './registry';
+import { abs, add, div, eq, exp, logicalAnd, logicalOr, mul, pow, sign, sqrt, sub } from './math';
+import { where } from './elementwise';
+import { fill_ } from './convert';
+import { gather } from './indexing';
+import { cat } from './join';
+import { flip, inversePermutation, zerosFor } from './grad-utils';
+import { expand, narrow, permute, reshape, squeeze } from './views';
 
+/** What backward formulas return: one gradient per argument. */
 type Grads = ReadonlyArray<ArgGrad>;
-import { sqrt } from './math';
-import { expand, reshape } from './views';
 
 export type Dims = number | readonly number[] | null | undefined;
 
@@ -99,6 +105,11 @@ export function keepReducedDims(g: Tensor, x: Tensor, dim: Dims, keepdim: boolea
   return reshape(g, x.shape.map((s, i) => (dims.includes(i) ? 1 : s)));
 }
 
+/** How many input elements went into each output element. */
+function reducedCount(x: Tensor, dim: Dims): number {
+  return reducedDims(x, dim, 'backward').reduce((n, d) => n * x.shape[d], 1);
+}
+
 export const prod = defineOp({
   name: 'prod',
   family: 'reduce',
@@ -107,7 +118,41 @@ export const prod = defineOp({
     const d = opts.dtype ?? sumDType(x.dtype);
     return runReduce('prod', 'prod', x, dim, opts.keepdim ?? false, 0, d, opts.dtype);
   },
+  save: ([x], out): Tensor[] => [x, out],
+  backward: (g, { args: [x, dim, opts], out }): Grads => {
+    const keepdim = opts?.keepdim ?? false;
+    // d prod / d x_i is the product of the other elements: prod / x_i, unless that divides by zero.
+    const others = hasZero(x) ? productOfOthers(x, reducedDims(x, dim, 'prod')) : div(keepReducedDims(out, x, dim, keepdim), x);
+    return [mul(keepReducedDims(g, x, dim, keepdim), others)];
+  },
 });
+
+function hasZero(x: Tensor): boolean {
+  return Boolean(any(eq(x, 0)).item());
+}
+
+/**
+ * For each element, the product of the others in its reduction group, without dividing:
+ * the reduced dims are moved last and merged, and an exclusive cumprod from each end is
+ * multiplied (PyTorch's prod_safe_zeros_backward).
+ */
+function productOfOthers(x: Tensor, dims: number[]): Tensor {
+  if (dims.length === 0) return fill_(zerosFor(x.shape, x), 1);
+  const kept = x.shape.map((_, i) => i).filter((i) => !dims.includes(i));
+  const perm = [...kept, ...dims];
+  const moved = permute(x, perm);
+  const flat = reshape(moved, [...kept.map((i) => x.shape[i]), -1]);
+  const last = flat.ndim - 1;
+  const before = exclusiveCumprod(flat, last);
+  const after = flip(exclusiveCumprod(flip(flat, last), last), last);
+  return permute(reshape(mul(before, after), moved.shape), inversePermutation(perm));
+}
+
+/** out[i] = x[0] * ... * x[i - 1] along the last dim `d` (1 for the first). */
+function exclusiveCumprod(x: Tensor, d: number): Tensor {
+  const ones = fill_(zerosFor([...x.shape.slice(0, -1), 1], x), 1);
+  return cumprod(cat([ones, narrow(x, d, 0, x.shape[d] - 1)], d), d);
+}
 
 export const mean = defineOp({
   name: 'mean',
@@ -117,21 +162,37 @@ export const mean = defineOp({
     const d = requireFloat('mean', x, opts.dtype);
     return runReduce('mean', 'mean', x, dim, opts.keepdim ?? false, 0, d, d);
   },
+  backward: (g, { args: [x, dim, opts] }): Grads => [
+    div(expand(keepReducedDims(g, x, dim, opts?.keepdim ?? false), x.shape), reducedCount(x, dim)),
+  ],
 });
 
-export const amax = defineOp({
-  name: 'amax',
-  family: 'reduce',
-  differentiable: true,
-  forward: (x: Tensor, dim?: Dims, opts: ReduceOptions = {}): Tensor => runReduce('amax', 'amax', x, dim, opts.keepdim ?? false, 0, x.dtype),
-});
+/**
+ * The gradient of amax/amin (and of the infinity norms, with `selected` the |x| matches):
+ * split evenly among the elements equal to the result, as PyTorch does.
+ */
+function tiedGrad(g: Tensor, x: Tensor, selected: Tensor, dim: Dims): Tensor {
+  const count = sum(selected, reducedDims(x, dim, 'backward'), { keepdim: true });
+  return mul(div(g, count), selected);
+}
 
-export const amin = defineOp({
-  name: 'amin',
-  family: 'reduce',
-  differentiable: true,
-  forward: (x: Tensor, dim?: Dims, opts: ReduceOptions = {}): Tensor => runReduce('amin', 'amin', x, dim, opts.keepdim ?? false, 0, x.dtype),
-});
+function extremumOp(name: 'amax' | 'amin') {
+  return defineOp({
+    name,
+    family: 'reduce',
+    differentiable: true,
+    forward: (x: Tensor, dim?: Dims, opts: ReduceOptions = {}): Tensor => runReduce(name, name, x, dim, opts.keepdim ?? false, 0, x.dtype),
+    save: ([x], out): Tensor[] => [x, out],
+    backward: (g, { args: [x, dim, opts], out }): Grads => {
+      const keepdim = opts?.keepdim ?? false;
+      const selected = eq(x, keepReducedDims(out, x, dim, keepdim));
+      return [tiedGrad(keepReducedDims(g, x, dim, keepdim), x, selected, dim)];
+    },
+  });
+}
+
+export const amax = extremumOp('amax');
+export const amin = extremumOp('amin');
 
 export const all = defineOp({
   name: 'all',
@@ -158,6 +219,21 @@ export const norm = defineOp({
     const d = requireFloat('norm', x, opts.dtype);
     return runReduce('norm', 'norm', x, dim, opts.keepdim ?? false, pv, d, d);
   },
+  save: ([x], out): Tensor[] => [x, out],
+  backward: (g, { args: [x, p, dim, opts], out }): Grads => {
+    const keepdim = opts?.keepdim ?? false;
+    const pv = p === 'fro' || p === undefined ? 2 : p;
+    const n = keepReducedDims(out, x, dim, keepdim);
+    const gk = keepReducedDims(g, x, dim, keepdim);
+    if (pv === 0) return [mul(expand(gk, x.shape), 0)]; // a count of nonzeros: flat
+    if (pv === 1) return [mul(gk, sign(x))];
+    if (!Number.isFinite(pv)) return [mul(tiedGrad(gk, x, eq(abs(x), n), dim), sign(x))];
+    // d/dx_i = sign(x_i) |x_i|^(p-1) / norm^(p-1). A zero norm means x is all zeros there:
+    // dividing by 1 instead gives the subgradient 0 (PyTorch's choice) without 0/0.
+    const safe = where(eq(n, 0), 1, n);
+    if (pv === 2) return [mul(gk, div(x, safe))];
+    return [mul(gk, div(mul(sign(x), pow(abs(x), pv - 1)), pow(safe, pv - 1)))];
+  },
 });
 
 /** log(sum(exp(x))) over dim, computed stably. */
@@ -168,6 +244,12 @@ export const logsumexp = defineOp({
   forward: (x: Tensor, dim: Dims, opts: ReduceOptions = {}): Tensor => {
     const d = isFloating(x.dtype) ? x.dtype : 'float32';
     return runReduce('logsumexp', 'logsumexp', x, dim, opts.keepdim ?? false, 0, d, d);
+  },
+  save: ([x], out): Tensor[] => [x, out],
+  // The gradient is softmax(x) over the reduced dims: exp(x - logsumexp(x)).
+  backward: (g, { args: [x, dim, opts], out }): Grads => {
+    const keepdim = opts?.keepdim ?? false;
+    return [mul(keepReducedDims(g, x, dim, keepdim), exp(sub(x, keepReducedDims(out, x, dim, keepdim))))];
   },
 });
 
@@ -191,16 +273,24 @@ export const variance = defineOp({
     const d = requireFloat('var', x);
     return runReduce('var', 'var', x, dim, opts.keepdim ?? false, correctionOf(opts), d);
   },
+  save: ([x]): Tensor[] => [x],
+  // d var / d x_i = 2 (x_i - mean) / (N - correction).
+  backward: (g, { args: [x, dim, opts] }): Grads => {
+    const centered = sub(x, mean(x, reducedDims(x, dim, 'var'), { keepdim: true }));
+    const scale = 2 / (reducedCount(x, dim) - correctionOf(opts ?? {}));
+    return [mul(keepReducedDims(g, x, dim, opts?.keepdim ?? false), mul(centered, scale))];
+  },
 });
 
 export const std = defineOp({
   name: 'std',
   family: 'reduce',
   differentiable: true,
+  composite: true, // sqrt of var
   forward: (x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor => {
     const v = variance(x, dim, opts);
     const out = sqrt(v);
-    v.dispose();
+    releaseTemps(out, [v]);
     return out;
   },
 });
@@ -210,6 +300,17 @@ export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor
 
 export function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
   return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
+}
+
+/**
+ * Values and indices from a kernel that computed both. When autograd records `x`, the values
+ * are gathered from x at the indices instead, so that the gradient reaches the chosen elements
+ * (max/min along a dim, sort, topk). `indices` must keep `dim` (size 1 for a reduction).
+ */
+export function selectedValues(x: Tensor, dim: number, values: Tensor, indices: Tensor): ValuesIndices {
+  if (!willRecord(x)) return valuesIndices(values, indices);
+  values.dispose();
+  return valuesIndices(gather(x, dim, indices), indices);
 }
 
 function argReduce(isMax: boolean, op: string, x: Tensor, dim: number | undefined, keepdim: boolean, withValues: boolean): { values: Tensor | null; indices: Tensor } {
@@ -266,8 +367,15 @@ export const argmin = defineOp({
 
 /** Max and its index along `dim`; without dim, the max of all elements. */
 export function maxAlong(isMax: boolean, x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
-  const r = argReduce(isMax, isMax ? 'max' : 'min', x, dim, keepdim, true);
-  return valuesIndices(r.values!, r.indices);
+  const op = isMax ? 'max' : 'min';
+  if (!willRecord(x)) {
+    const r = argReduce(isMax, op, x, dim, keepdim, true);
+    return valuesIndices(r.values!, r.indices);
+  }
+  const d = normalizeDim(dim, x.ndim, op);
+  const r = argReduce(isMax, op, x, dim, true, true);
+  const kept = selectedValues(x, d, r.values!, r.indices);
+  return keepdim ? kept : valuesIndices(squeeze(kept.values, d), squeeze(kept.indices, d));
 }
 
 /** Inclusive cumulative sum along dim (integers widen to int64). */
@@ -276,14 +384,39 @@ export const cumsum = defineOp({
   family: 'reduce',
   differentiable: true,
   forward: (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => scan(false, 'cumsum', x, dim, opts.dtype),
+  // Element i reaches every out[k] with k >= i: a cumsum from the end.
+  backward: (g, { args: [x, dim] }): Grads => [reverseCumsum(g, normalizeDim(dim, x.ndim, 'cumsum'))],
 });
+
+function reverseCumsum(g: Tensor, d: number): Tensor {
+  return g.ndim === 0 ? g : flip(cumsum(flip(g, d), d), d);
+}
 
 export const cumprod = defineOp({
   name: 'cumprod',
   family: 'reduce',
   differentiable: true,
   forward: (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => scan(true, 'cumprod', x, dim, opts.dtype),
+  save: ([x], out): Tensor[] => [x, out],
+  backward: (g, { args: [x, dim], out }): Grads => [x.ndim === 0 ? g : cumprodGrad(g, x, out, normalizeDim(dim, x.ndim, 'cumprod'))],
 });
+
+/**
+ * d out_k / d x_i = prod_{j <= k, j != i} x_j for i <= k. Ahead of the first zero z of a slice
+ * that is out_k / x_i; at z the factors x_j (j < z) and the products after z are kept apart;
+ * beyond z every term holds the zero x_z.
+ */
+function cumprodGrad(g: Tensor, x: Tensor, out: Tensor, d: number): Tensor {
+  const isZero = eq(x, 0);
+  const zerosSoFar = cumsum(isZero, d);
+  const ahead = eq(zerosSoFar, 0);
+  const firstZero = logicalAnd(isZero, eq(zerosSoFar, 1));
+  const beforeZ = div(reverseCumsum(where(ahead, mul(g, out), 0), d), where(ahead, x, 1));
+  const afterZ = cumprod(where(logicalOr(ahead, firstZero), 1, x), d);
+  const headZ = prod(where(ahead, x, 1), d, { keepdim: true });
+  const atZ = mul(headZ, sum(where(ahead, 0, mul(g, afterZ)), d, { keepdim: true }));
+  return add(where(ahead, beforeZ, 0), where(firstZero, atZ, 0));
+}
 
 function scan(isProd: boolean, op: string, x0: Tensor, dim: number, dtype?: DType): Tensor {
   const x = dtype ? castTo(x0, dtype) : x0;
@@ -315,6 +448,9 @@ export const softmax = defineOp({
   family: 'reduce',
   differentiable: true,
   forward: (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => softmaxImpl(false, 'softmax', x, dim, opts.dtype),
+  save: (_args, out): Tensor[] => [out],
+  // dx = y * (g - sum(g * y)) along dim.
+  backward: (g, { args: [, dim], out }): Grads => [mul(out, sub(g, sum(mul(g, out), dim, { keepdim: true })))],
 });
 
 export const logSoftmax = defineOp({
@@ -322,4 +458,7 @@ export const logSoftmax = defineOp({
   family: 'reduce',
   differentiable: true,
   forward: (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => softmaxImpl(true, 'logSoftmax', x, dim, opts.dtype),
+  save: (_args, out): Tensor[] => [out],
+  // dx = g - softmax(x) * sum(g) along dim.
+  backward: (g, { args: [, dim], out }): Grads => [sub(g, mul(exp(out), sum(g, dim, { keepdim: true })))],
 });

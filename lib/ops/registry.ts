@@ -67,6 +67,14 @@ function tensorInputs(args: readonly unknown[]): Tensor[] {
   return out;
 }
 
+/**
+ * Whether an op called now with these arguments is recorded: grad mode is on and a tensor
+ * among them requires grad. Composites use it to pick a differentiable path.
+ */
+export function willRecord(...args: unknown[]): boolean {
+  return isGradEnabled() && tensorInputs(args).some((t) => t.requiresGrad);
+}
+
 /** Declares an op once; returns its (autograd-aware) function. */
 export function defineOp<F extends AnyFn>(spec: OpSpec<F>): F {
   if (REGISTRY.has(spec.name)) throw new Error(`op ${spec.name} declared twice`);

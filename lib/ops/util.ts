@@ -108,6 +108,15 @@ export function disposeTemps(...temps: Array<Tensor | null>): void {
   for (const t of temps) t?.dispose();
 }
 
+/**
+ * Disposes a composite op's temporaries, unless its result is part of a recorded graph: the
+ * graph's nodes may have saved some of them for backward, and freeing the graph frees them.
+ */
+export function releaseTemps(result: Tensor, temps: Iterable<Tensor>): void {
+  if (result.requiresGrad) return;
+  for (const t of temps) if (t !== result) t.dispose();
+}
+
 export function shapeOf(x: TensorOrScalar): readonly number[] {
   return x instanceof Tensor ? x.shape : [];
 }

@@ -7,7 +7,16 @@ import { IndexError, ShapeError } from '../errors';
 import { fmtShape, inferShape, normalizeDim, normalizeDims, numelOf, viewStrides } from '../tensor/shape';
 import { Tensor } from '../tensor/tensor';
 import { contiguous } from './convert';
-import { defineOp } from './registry';
+import { embedSelect, embedSlice, inversePermutation, positions } from './grad-utils';
+import { ArgGrad, defineOp } from './registry';
+
+/** What backward formulas return: one gradient per argument. */
+type Grads = ReadonlyArray<ArgGrad>;
+
+/** For views that only change the shape: the gradient read back in the input's shape. */
+function backToShape(g: Tensor, { args: [x] }: { args: readonly [Tensor, ...unknown[]] }): Grads {
+  return [reshape(g, x.shape)];
+}
 
 /** Accepts `f(2, 3)` and `f([2, 3])`. */
 export function shapeArgs(args: ReadonlyArray<number | readonly number[]>): number[] {
@@ -29,6 +38,7 @@ export const reshape = defineOp({
     c.dispose();
     return out;
   },
+  backward: backToShape,
 });
 
 /** Like reshape, but never copies: throws ShapeError when the memory layout forbids a view. */
@@ -46,6 +56,7 @@ export const view = defineOp({
       );
     return x.asStrided(shape, strides);
   },
+  backward: backToShape,
 });
 
 export const permute = defineOp({
@@ -59,6 +70,7 @@ export const permute = defineOp({
     const perm = normalizeDims(dims, x.ndim, 'permute');
     return x.asStrided(perm.map((d) => x.shape[d]), perm.map((d) => x.strides[d]));
   },
+  backward: (g, { args: [x, ...dimsArg] }): Grads => [permute(g, inversePermutation(normalizeDims(shapeArgs(dimsArg), x.ndim, 'permute')))],
 });
 
 export const transpose = defineOp({
@@ -79,6 +91,7 @@ export const transpose = defineOp({
     [strides[a], strides[b]] = [strides[b], strides[a]];
     return x.asStrided(shape, strides);
   },
+  backward: (g, { args: [, dim0, dim1] }): Grads => [transpose(g, dim0, dim1)],
 });
 
 /** Transpose of a tensor with at most 2 dims. */
@@ -90,6 +103,7 @@ export const t = defineOp({
     if (x.ndim > 2) throw new ShapeError(`t: expects a tensor with <= 2 dimensions, but got ${x.ndim}D; use .mT or transpose()`);
     return x.ndim < 2 ? x.asStrided(x.shape, x.strides) : transpose(x, 0, 1);
   },
+  backward: (g): Grads => [t(g)],
 });
 
 /** Transpose of the last two dims (batched matrices). */
@@ -97,6 +111,7 @@ export const mT = defineOp({
   name: 'mT',
   family: 'view',
   differentiable: true,
+  composite: true, // a transpose
   forward: (x: Tensor): Tensor => {
     if (x.ndim < 2) throw new ShapeError(`mT: tensor of dimension ${x.ndim} has no matrix transpose; it needs at least 2 dims`);
     return transpose(x, -2, -1);
@@ -116,6 +131,7 @@ export const unsqueeze = defineOp({
     strides.splice(d, 0, stride);
     return x.asStrided(shape, strides);
   },
+  backward: backToShape,
 });
 
 /** Removes size-1 dims: all of them, or the given ones (others are left alone, as in PyTorch). */
@@ -137,6 +153,7 @@ export const squeeze = defineOp({
     }
     return x.asStrided(shape, strides);
   },
+  backward: backToShape,
 });
 
 /** Broadcasts size-1 dims (and new leading dims) to `sizes`; -1 keeps a size. */
@@ -176,12 +193,15 @@ export const expand = defineOp({
     }
     return x.asStrided(shape, strides);
   },
+  // The registry's fitter sums the expanded dims back to the input's shape.
+  backward: (g): Grads => [g],
 });
 
 export const expandAs = defineOp({
   name: 'expandAs',
   family: 'view',
   differentiable: true,
+  composite: true, // an expand
   forward: (x: Tensor, other: Tensor): Tensor => expand(x, other.shape),
 });
 
@@ -190,6 +210,7 @@ export const flatten = defineOp({
   name: 'flatten',
   family: 'view',
   differentiable: true,
+  composite: true, // a reshape
   forward: (x: Tensor, startDim = 0, endDim = -1): Tensor => {
     if (x.ndim === 0) return reshape(x, [1]);
     const s = normalizeDim(startDim, x.ndim, 'flatten');
@@ -205,6 +226,7 @@ export const unflatten = defineOp({
   name: 'unflatten',
   family: 'view',
   differentiable: true,
+  composite: true, // a view
   forward: (x: Tensor, dim: number, sizes: readonly number[]): Tensor => {
     const d = normalizeDim(dim, x.ndim, 'unflatten');
     const inner = inferShape(sizes, x.shape[d], 'unflatten');
@@ -229,6 +251,11 @@ export const narrow = defineOp({
     shape[d] = length;
     return x.asStrided(shape, x.strides, x.offset + s * x.strides[d]);
   },
+  backward: (g, { args: [x, dim, start, length] }): Grads => {
+    const d = normalizeDim(dim, x.ndim, 'narrow');
+    const s = start < 0 ? start + x.shape[d] : start;
+    return [embedSlice(g, x.shape, d, positions(s, s + length, 1, g))];
+  },
 });
 
 /** The slice at `index` along dim, removing that dim. */
@@ -249,14 +276,27 @@ export const select = defineOp({
     strides.splice(d, 1);
     return x.asStrided(shape, strides, x.offset + i * x.strides[d]);
   },
+  backward: (g, { args: [x, dim, index] }): Grads => {
+    const d = normalizeDim(dim, x.ndim, 'select');
+    return [embedSelect(g, x.shape, d, index < 0 ? index + x.shape[d] : index)];
+  },
 });
 
-/** A step-sliced view along one dim: elements start, start+step, ... below stop. */
-export function sliceDim(x: Tensor, dim: number, start: number, stop: number, step: number): Tensor {
-  const shape = x.shape.slice();
-  const strides = x.strides.slice();
-  shape[dim] = start < stop ? Math.ceil((stop - start) / step) : 0;
-  strides[dim] = x.strides[dim] * step;
-  const offset = shape[dim] > 0 ? x.offset + start * x.strides[dim] : x.offset;
-  return x.asStrided(shape, strides, offset);
-}
+/**
+ * A step-sliced view along one dim: elements start, start+step, ... below stop (bounds
+ * already resolved; the building block of `x.index('a:b:c')`).
+ */
+export const sliceDim = defineOp({
+  name: 'sliceDim',
+  family: 'view',
+  differentiable: true,
+  forward: (x: Tensor, dim: number, start: number, stop: number, step: number): Tensor => {
+    const shape = x.shape.slice();
+    const strides = x.strides.slice();
+    shape[dim] = start < stop ? Math.ceil((stop - start) / step) : 0;
+    strides[dim] = x.strides[dim] * step;
+    const offset = shape[dim] > 0 ? x.offset + start * x.strides[dim] : x.offset;
+    return x.asStrided(shape, strides, offset);
+  },
+  backward: (g, { args: [x, dim, start, stop, step] }): Grads => [embedSlice(g, x.shape, dim, positions(start, Math.max(start, stop), step, g))],
+});
