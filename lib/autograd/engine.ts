@@ -5,6 +5,7 @@
  * leaves' .grad, and frees the graph unless asked to keep it.
  */
 import { AutogradError } from '../errors';
+import { keep } from '../tensor/memory';
 import { Tensor } from '../tensor/tensor';
 import { noGrad, enableGrad } from './grad-mode';
 import { AccumulateGrad, edgeOf, GradHook, Node } from './node';
@@ -194,14 +195,15 @@ function nodesLeadingTo(roots: readonly Node[], targets: ReadonlyMap<Node, unkno
   return needed;
 }
 
+/** Adds `grad` into leaf.grad. Gradients outlive any kiln.scope the backward ran in (keep). */
 function accumulate(leaf: Tensor, grad: Tensor, createGraph: boolean): void {
   const { add, clone, addInPlace } = engineOps();
   if (!leaf.grad) {
     // Copied: backward formulas may hand one tensor to several inputs, and an in-place
     // update of one leaf's .grad must not change another's.
-    leaf.grad = clone(grad);
+    leaf.grad = keep(clone(grad));
   } else if (createGraph || leaf.grad.requiresGrad) {
-    leaf.grad = add(leaf.grad, grad);
+    leaf.grad = keep(add(leaf.grad, grad));
   } else {
     // In place, as PyTorch does, so code holding leaf.grad sees the sum.
     addInPlace(leaf.grad, grad);
