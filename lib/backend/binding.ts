@@ -56,6 +56,30 @@ export interface NativeBinding {
   sort(values: NativeStorage, indices: NativeStorage, input: NativeStorage, dim: number, descending: boolean): void;
   random(out: NativeStorage, dist: number, seed: number, offset: number, p0: number, p1: number): void;
   randperm(out: NativeStorage, seed: number, offset: number): void;
+  // Fused optimizer steps (native/binding/optim_binding.cc): views in the slots numbered like
+  // the arguments, every buffer contiguous and shaped and typed like param; scalars in `hyper`.
+  /** hyper: [lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep]. */
+  sgdStep(param: NativeStorage, grad: NativeStorage, momentumBuffer: NativeStorage | null, hyper: Float64Array): void;
+  /** hyper: [lr, beta1, beta2, eps, weightDecay, stepSize, biasCorrection2Sqrt, decoupled, amsgrad, maximize]. */
+  adamStep(
+    param: NativeStorage,
+    grad: NativeStorage,
+    expAvg: NativeStorage,
+    expAvgSq: NativeStorage,
+    maxExpAvgSq: NativeStorage | null,
+    hyper: Float64Array,
+  ): void;
+  /** hyper: [lr, alpha, eps, weightDecay, momentum, centered, maximize]. */
+  rmspropStep(
+    param: NativeStorage,
+    grad: NativeStorage,
+    squareAvg: NativeStorage,
+    gradAvg: NativeStorage | null,
+    momentumBuffer: NativeStorage | null,
+    hyper: Float64Array,
+  ): void;
+  /** hyper: [clr, weightDecay, eps, maximize]. */
+  adagradStep(param: NativeStorage, grad: NativeStorage, sum: NativeStorage, hyper: Float64Array): void;
 }
 
 const ERROR_CLASSES: Record<string, new (message: string) => KilnError> = {

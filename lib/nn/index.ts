@@ -20,3 +20,4 @@ export type { WeightedLossOptions } from './loss';
 export type { Reduction } from './functional-loss';
 export * as functional from './functional';
 export * as init from './init';
+export * as utils from './utils';

@@ -11,55 +11,18 @@
 #include "../core/functors.h"
 #include "../cpu/kernels.h"
 #include "../cpu/thread_pool.h"
+#include "args.h"
 #include "view_codec.h"
 
 namespace kiln::binding {
 namespace {
 
-using Fn = Napi::Value (*)(const Napi::CallbackInfo&);
-
-// Turns kiln errors into JS errors with a code; anything else becomes KILN_INTERNAL.
-template <Fn F>
-Napi::Value guarded(const Napi::CallbackInfo& info) {
-  try {
-    return F(info);
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const Error& e) {
-    Napi::Error err = Napi::Error::New(info.Env(), e.what());
-    err.Set("code", Napi::String::New(info.Env(), error_code_name(e.code())));
-    throw err;
-  } catch (const std::bad_alloc&) {
-    Napi::Error err = Napi::Error::New(info.Env(), "kiln: out of memory");
-    err.Set("code", Napi::String::New(info.Env(), "KILN_OUT_OF_MEMORY"));
-    throw err;
-  } catch (const std::exception& e) {
-    Napi::Error err = Napi::Error::New(info.Env(), e.what());
-    err.Set("code", Napi::String::New(info.Env(), "KILN_INTERNAL"));
-    throw err;
-  }
-}
-
-double num(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  KILN_CHECK(info[i].IsNumber(), InvalidArgument, op, ": argument ", i, " must be a number");
-  return info[i].As<Napi::Number>().DoubleValue();
-}
-int integer(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  double v = num(info, i, op);
-  KILN_CHECK(v == static_cast<int>(v), InvalidArgument, op, ": argument ", i,
-             " must be an integer, got ", v);
-  return static_cast<int>(v);
-}
 template <class E>
 E op_code(const Napi::CallbackInfo& info, size_t i, const char* family) {
   int code = integer(info, i, family);
   KILN_CHECK(code >= 0 && code < static_cast<int>(E::kCount), InvalidArgument, family,
              ": unknown op code ", code);
   return static_cast<E>(code);
-}
-TensorView view(const Napi::CallbackInfo& info, int slot, size_t arg, const char* op,
-                const char* what) {
-  return decode_view(info.Env(), slot, info[arg], op, what);
 }
 // An operand that may be a JS number: then it becomes a broadcast scalar of `dtype`.
 TensorView operand(const Napi::CallbackInfo& info, int slot, size_t arg, const TensorView& out,
@@ -455,6 +418,9 @@ Napi::Value Randperm(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// Defined in optim_binding.cc: adds the fused optimizer steps (sgdStep, adamStep, ...).
+void register_optim(Napi::Env env, Napi::Object exports);
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new Instance());
   struct Entry {
@@ -479,6 +445,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"randperm", guarded<Randperm>},
   };
   for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  register_optim(env, exports);
   return exports;
 }
 
