@@ -27,8 +27,7 @@ constexpr int64_t kChunk = 32768;        // reduction elements per partial resul
 constexpr int64_t kBlock = 1024;         // elements reduced in lanes before folding into Acc
 constexpr int64_t kRowBlock = 64;        // rows accumulated in lanes before folding into Acc
 constexpr int64_t kColBlock = 1024;      // outputs per task when rows of outputs are swept
-constexpr int64_t kMinColTasks = 64;     // fewer column tasks than this split the rows too
-constexpr int64_t kMinColBlock = 16;     // narrowest column block worth a task of its own
+constexpr int64_t kMinColTasks = 64;     // fewer tasks than this split long lines too
 constexpr int64_t kMaxRowChunks = 64;
 
 // Enough independent accumulators to cover the add latency with SSE2-width vectors.
@@ -57,12 +56,61 @@ template <class S> bool is_nan(S v) {
   else return false;
 }
 
-// Column block width for sweeps that cannot split their rows (scans, softmax, arg
-// reductions): narrower blocks when there would otherwise be too few tasks to share out.
-int64_t column_block(int64_t rows_of_outputs, int64_t width) {
-  int64_t cb = std::min(width, kColBlock);
-  while (cb > kMinColBlock && rows_of_outputs * ceil_div(width, cb) < kMinColTasks) cb /= 2;
-  return std::max<int64_t>(cb, 1);
+// How a sweep over an outer layout is cut into tasks: blocks of up to kColBlock adjacent
+// outputs along the innermost kept dim (wide, so that each input row segment is a long
+// contiguous read), and, when that gives few tasks, chunks of the reduced rows as well.
+// Everything here depends on the shape only, never on the thread count.
+struct OuterSchedule {
+  int64_t width, outer, rows, cb, ncb, pairs, nrc, rpc;
+
+  explicit OuterSchedule(const ReduceGeometry& g) {
+    width = g.kept.inner_size();
+    outer = g.kept.numel() / width;
+    rows = g.red.numel();
+    cb = std::min(width, kColBlock);
+    ncb = ceil_div(width, cb);
+    pairs = outer * ncb;
+    nrc = 1;
+    if (pairs < kMinColTasks) nrc = std::clamp<int64_t>(rows * cb / kChunk, 1, kMaxRowChunks);
+    rpc = ceil_div(rows, nrc);
+    nrc = ceil_div(rows, rpc);
+  }
+  int64_t tasks() const { return pairs * nrc; }
+  int64_t grain() const { return std::max<int64_t>(1, kGrain / (rpc * cb)); }
+
+  // Task t covers outputs [j0, j0 + w) of outer position p, over reduced rows [r0, r1).
+  struct Task {
+    int64_t pair, chunk, p, j0, w, r0, r1;
+  };
+  Task task(int64_t t) const {
+    Task k;
+    k.pair = t / nrc;
+    k.chunk = t % nrc;
+    k.p = k.pair / ncb;
+    k.j0 = (k.pair % ncb) * cb;
+    k.w = std::min(cb, width - k.j0);
+    k.r0 = k.chunk * rpc;
+    k.r1 = std::min(rows, k.r0 + rpc);
+    return k;
+  }
+};
+
+// Combines the chunk results of an outer sweep in chunk order: for every block of outputs,
+// res[j] = combine(...combine(chunk 0, chunk 1)..., last chunk), with partial holding the
+// results of task t at partial[t * cb].
+template <class V, class Combine>
+void combine_chunks(const OuterSchedule& s, const std::vector<V>& partial, V* res,
+                    Combine combine) {
+  parallel_for(s.pairs, std::max<int64_t>(1, kGrain / (s.nrc * s.cb)), [&](int64_t b, int64_t e) {
+    for (int64_t pair = b; pair < e; ++pair) {
+      const auto k = s.task(pair * s.nrc);
+      const V* src = partial.data() + pair * s.nrc * s.cb;
+      V* dst = res + k.p * s.width + k.j0;
+      std::copy(src, src + k.w, dst);
+      for (int64_t c = 1; c < s.nrc; ++c)
+        for (int64_t j = 0; j < k.w; ++j) dst[j] = combine(dst[j], src[c * s.cb + j]);
+    }
+  });
 }
 
 // ---- the two reduction drivers --------------------------------------------------------
@@ -156,24 +204,31 @@ void inner_reduce(const Op& op, const ReduceGeometry& g, const typename Op::In* 
   });
 }
 
-// lane[j] <- step(lane[j], row[j * cs]) for one input row of an outer reduction.
-template <class Op>
-void step_row(const Op& op, typename Op::Lane* __restrict lane,
-              const typename Op::In* __restrict row, int64_t cs, int64_t w,
-              const typename Op::Lane* __restrict shift) {
+// lane[j] <- step(lane[j], row[j * cs]) for R input rows at once, so that the lanes are
+// loaded and stored once per R rows rather than once per row.
+template <int R, class Op>
+void step_rows(const Op& op, typename Op::Lane* __restrict lane,
+               const typename Op::In* const* rows, int64_t cs, int64_t w,
+               const typename Op::Lane* __restrict shift) {
   using Lane = typename Op::Lane;
-  if constexpr (Op::kShifted) {
-    if (cs == 1) {
-      for (int64_t j = 0; j < w; ++j) lane[j] = op.step(lane[j], row[j], shift[j]);
-    } else {
-      for (int64_t j = 0; j < w; ++j) lane[j] = op.step(lane[j], row[j * cs], shift[j]);
-    }
+  using In = typename Op::In;
+  const In* __restrict r0 = rows[0];
+  const In* __restrict r1 = rows[R > 1 ? 1 : 0];
+  const In* __restrict r2 = rows[R > 2 ? 2 : 0];
+  const In* __restrict r3 = rows[R > 3 ? 3 : 0];
+  auto body = [&](int64_t j, int64_t at) {
+    Lane sh{};
+    if constexpr (Op::kShifted) sh = shift[j];
+    Lane l = op.step(lane[j], r0[at], sh);
+    if constexpr (R > 1) l = op.step(l, r1[at], sh);
+    if constexpr (R > 2) l = op.step(l, r2[at], sh);
+    if constexpr (R > 3) l = op.step(l, r3[at], sh);
+    lane[j] = l;
+  };
+  if (cs == 1) {
+    for (int64_t j = 0; j < w; ++j) body(j, j);
   } else {
-    if (cs == 1) {
-      for (int64_t j = 0; j < w; ++j) lane[j] = op.step(lane[j], row[j], Lane());
-    } else {
-      for (int64_t j = 0; j < w; ++j) lane[j] = op.step(lane[j], row[j * cs], Lane());
-    }
+    for (int64_t j = 0; j < w; ++j) body(j, j * cs);
   }
 }
 
@@ -191,67 +246,59 @@ template <class Op>
 void accumulate_rows(const Op& op, const typename Op::In* base, int64_t cs, int64_t w,
                      const DimList& red, int64_t r0, int64_t r1, const typename Op::Lane* shift,
                      typename Op::Lane* lane, typename Op::Acc* acc) {
+  static_assert(kRowBlock % 4 == 0, "rows are stepped four at a time");
   for (int64_t j = 0; j < w; ++j) {
     lane[j] = op.lane_init();
     acc[j] = op.acc_init();
   }
   DimCounter rc(red, red.n, 1, r0);
-  int64_t pending = 0;
-  for (int64_t r = r0; r < r1; ++r, rc.next()) {
-    step_row(op, lane, base + rc.off[0], cs, w, shift);
-    if (++pending == kRowBlock) {
+  const typename Op::In* rows[4];
+  int64_t r = r0, pending = 0;
+  for (; r + 4 <= r1; r += 4) {
+    for (auto& row : rows) {
+      row = base + rc.off[0];
+      rc.next();
+    }
+    step_rows<4>(op, lane, rows, cs, w, shift);
+    if ((pending += 4) == kRowBlock) {
       fold_row(op, acc, lane, w);
       pending = 0;
     }
   }
+  for (; r < r1; ++r, rc.next()) {
+    rows[0] = base + rc.off[0];
+    step_rows<1>(op, lane, rows, cs, w, shift);
+    ++pending;
+  }
   if (pending) fold_row(op, acc, lane, w);
 }
 
-// Outer reduction: outputs are swept in blocks of up to kColBlock along the innermost kept
-// dim; when that gives few tasks, the reduced rows are split into chunks as well.
+// Outer reduction: task (pair, chunk) of the schedule accumulates its rows into a block of
+// outputs; chunk partials are then combined in order.
 template <class Op>
 void outer_reduce(const Op& op, const ReduceGeometry& g, const typename Op::In* x,
                   const typename Op::Lane* shift, typename Op::Acc* res) {
   using Lane = typename Op::Lane;
   using Acc = typename Op::Acc;
   const DimList& kept = g.kept;
-  const int64_t width = kept.inner_size(), cs = kept.inner_stride(0);
-  const int64_t n_out = kept.numel(), outer = n_out / width, rows = g.red.numel();
-  const int64_t cb = std::min(width, kColBlock), ncb = ceil_div(width, cb);
-  const int64_t pairs = outer * ncb;
-  int64_t nrc = 1;
-  if (pairs < kMinColTasks) nrc = std::clamp<int64_t>(rows * cb / kChunk, 1, kMaxRowChunks);
-  const int64_t rpc = ceil_div(rows, nrc);
-  nrc = ceil_div(rows, rpc);
-  std::vector<Acc> partial(nrc > 1 ? size_t(pairs * nrc * cb) : 0);
-  parallel_for(pairs * nrc, std::max<int64_t>(1, kGrain / (rpc * cb)), [&](int64_t b, int64_t e) {
-    std::vector<Lane> lane(static_cast<size_t>(cb));
-    std::vector<Acc> acc(static_cast<size_t>(cb));
+  const OuterSchedule s(g);
+  const int64_t cs = kept.inner_stride(0);
+  std::vector<Acc> partial(s.nrc > 1 ? size_t(s.tasks() * s.cb) : 0);
+  parallel_for(s.tasks(), s.grain(), [&](int64_t b, int64_t e) {
+    std::vector<Lane> lane(static_cast<size_t>(s.cb));
+    std::vector<Acc> acc(static_cast<size_t>(s.cb));
     for (int64_t t = b; t < e; ++t) {
-      const int64_t pair = t / nrc, rc = t % nrc, p = pair / ncb, j0 = (pair % ncb) * cb;
-      const int64_t w = std::min(cb, width - j0);
-      const DimCounter kc(kept, kept.n - 1, 1, p);
+      const auto k = s.task(t);
+      const DimCounter kc(kept, kept.n - 1, 1, k.p);
       const Lane* sh = nullptr;
-      if constexpr (Op::kShifted) sh = shift + p * width + j0;
-      const int64_t r0 = rc * rpc, r1 = std::min(rows, r0 + rpc);
-      accumulate_rows(op, x + kc.off[0] + j0 * cs, cs, w, g.red, r0, r1, sh, lane.data(),
-                      acc.data());
-      Acc* dst = nrc > 1 ? partial.data() + t * cb : res + p * width + j0;
-      std::copy(acc.begin(), acc.begin() + w, dst);
+      if constexpr (Op::kShifted) sh = shift + k.p * s.width + k.j0;
+      accumulate_rows(op, x + kc.off[0] + k.j0 * cs, cs, k.w, g.red, k.r0, k.r1, sh,
+                      lane.data(), acc.data());
+      Acc* dst = s.nrc > 1 ? partial.data() + t * s.cb : res + k.p * s.width + k.j0;
+      std::copy(acc.begin(), acc.begin() + k.w, dst);
     }
   });
-  if (nrc == 1) return;
-  parallel_for(pairs, std::max<int64_t>(1, kGrain / (nrc * cb)), [&](int64_t b, int64_t e) {
-    for (int64_t pair = b; pair < e; ++pair) {
-      const int64_t p = pair / ncb, j0 = (pair % ncb) * cb, w = std::min(cb, width - j0);
-      const Acc* src = partial.data() + pair * nrc * cb;
-      for (int64_t j = 0; j < w; ++j) {
-        Acc a = src[j];
-        for (int64_t c = 1; c < nrc; ++c) a = op.combine(a, src[c * cb + j]);
-        res[p * width + j0 + j] = a;
-      }
-    }
-  });
+  if (s.nrc > 1) combine_chunks(s, partial, res, [&](Acc a, Acc b) { return op.combine(a, b); });
 }
 
 // Runs op over the input; returns one Acc per dense output position. `shift` (shifted ops
@@ -260,7 +307,7 @@ template <class Op>
 std::vector<typename Op::Acc> run_reduce(const Op& op, const ReduceGeometry& g,
                                          const TensorView& in,
                                          const typename Op::Lane* shift = nullptr) {
-  std::vector<typename Op::Acc> res(size_t(g.kept.numel()));
+  std::vector<typename Op::Acc> res(static_cast<size_t>(g.kept.numel()));
   const auto* x = in.ptr<const typename Op::In>();
   if (is_outer_reduction(g)) outer_reduce(op, g, x, shift, res.data());
   else inner_reduce(op, g, x, shift, res.data());
@@ -348,7 +395,7 @@ void reduce_logsumexp(const ReduceGeometry& g, const TensorView& out, const Tens
 // The first element of each output's reduction, per dense output position.
 template <class T>
 std::vector<T> first_elements(const ReduceGeometry& g, const TensorView& in) {
-  std::vector<T> first(size_t(g.kept.numel()));
+  std::vector<T> first(static_cast<size_t>(g.kept.numel()));
   const T* x = in.ptr<const T>();
   parallel_for(g.kept.numel(), kGrain, [&](int64_t b, int64_t e) {
     DimCounter kc(g.kept, g.kept.n, 1, b);
@@ -358,16 +405,20 @@ std::vector<T> first_elements(const ReduceGeometry& g, const TensorView& in) {
 }
 
 // Two passes: the mean, then the sum of squared distances to it. The mean is taken as
-// first + mean(x - first), which is exactly the common value when all inputs are equal, so
-// constant inputs give a variance of exactly 0.
+// first + mean(x - first), which is exactly the common value when all inputs are equal (so
+// constant inputs give exactly 0), and is kept in double: the second pass computes its
+// distances in double, so rounding the mean cannot bias a variance that is small next to
+// the mean's square.
 template <class T>
 void reduce_var(const ReduceGeometry& g, const TensorView& out, const TensorView& in,
                 double correction) {
   const double n = double(g.red.numel());
-  std::vector<T> center = first_elements<T>(g, in);
-  const std::vector<double> dsum = run_reduce(SumOp<T, MapDiff>{}, g, in, center.data());
-  for (size_t o = 0; o < center.size(); ++o) center[o] = T(double(center[o]) + dsum[o] / n);
-  const std::vector<double> ss = run_reduce(SumOp<T, MapSqDiff>{}, g, in, center.data());
+  const std::vector<T> first = first_elements<T>(g, in);
+  const std::vector<double> dsum = run_reduce(SumOp<T, MapDiff>{}, g, in, first.data());
+  std::vector<double> mean(first.size());
+  for (size_t o = 0; o < mean.size(); ++o) mean[o] = double(first[o]) + dsum[o] / n;
+  const std::vector<double> ss =
+      run_reduce(SumOp<T, MapSqDiff, double>{}, g, in, mean.data());
   // N - correction <= 0 divides by zero: inf, or NaN for a zero sum, as PyTorch gives.
   const double denom = std::max(0.0, n - correction);
   store_outputs(g, 1, out, "var", [&](int64_t o) { return ss[size_t(o)] / denom; });
@@ -452,7 +503,8 @@ namespace {
 // Whether v replaces best: strictly better keeps the first occurrence; a NaN replaces any
 // number and is never replaced, so the first NaN wins.
 template <bool kMax, class S> bool arg_better(S v, S best) {
-  return (kMax ? v > best : v < best) || (is_nan(v) && !is_nan(best));
+  // Bitwise operators: short-circuit evaluation would put branches in vectorizable loops.
+  return (kMax ? v > best : v < best) | (is_nan(v) & !is_nan(best));
 }
 
 template <class S> struct ArgResult {
@@ -509,44 +561,67 @@ void arg_inner(const ReduceGeometry& g, const storage_t<T>* x, ArgResult<storage
   }
 }
 
-// Outer layout: blocks of outputs along the innermost kept dim, updated row by row.
+// best[j], index[j] <- row[j * cs], r where the row's value is better. I is the narrowest
+// index type that holds the row numbers, so that indices share vectors with the values.
+template <bool kMax, class S, class I>
+void arg_update(S* __restrict best, I* __restrict index, const S* __restrict row, int64_t cs,
+                int64_t w, I r) {
+  for (int64_t j = 0; j < w; ++j) {
+    const S v = normalize(row[j * cs]);
+    const bool take = arg_better<kMax>(v, best[j]);
+    best[j] = take ? v : best[j];
+    index[j] = take ? r : index[j];
+  }
+}
+
+// The first extremum of rows [r0, r1) for w outputs whose inputs start at `base`.
+template <bool kMax, class S, class I>
+void arg_rows(const S* base, int64_t cs, int64_t rs, int64_t w, int64_t r0, int64_t r1, S* best,
+              I* index, ArgResult<S>* dst) {
+  for (int64_t j = 0; j < w; ++j) {
+    best[j] = normalize(base[r0 * rs + j * cs]);
+    index[j] = I(r0);
+  }
+  for (int64_t r = r0 + 1; r < r1; ++r) arg_update<kMax>(best, index, base + r * rs, cs, w, I(r));
+  for (int64_t j = 0; j < w; ++j) dst[j] = {best[j], int64_t(index[j])};
+}
+
+// Outer layout: each task of the schedule tracks the first extremum of a block of outputs
+// over its rows; chunk results are then combined in order.
 template <class T, bool kMax>
 void arg_outer(const ReduceGeometry& g, const storage_t<T>* x, ArgResult<storage_t<T>>* res) {
   using S = storage_t<T>;
+  using R = ArgResult<S>;
+  using NarrowIndex = std::conditional_t<sizeof(S) <= 4, int32_t, int64_t>;
   const DimList& kept = g.kept;
-  const int64_t width = kept.inner_size(), cs = kept.inner_stride(0);
-  const int64_t outer = kept.numel() / width, n = g.red.shape[0], rs = g.red.stride[0][0];
-  const int64_t cb = column_block(outer, width), ncb = ceil_div(width, cb);
-  parallel_for(outer * ncb, std::max<int64_t>(1, kGrain / (n * cb)), [&](int64_t b, int64_t e) {
-    std::vector<S> best(static_cast<size_t>(cb));
-    std::vector<int64_t> index(static_cast<size_t>(cb));
+  const OuterSchedule s(g);
+  const int64_t cs = kept.inner_stride(0), rs = g.red.stride[0][0];
+  const bool narrow = s.rows <= std::numeric_limits<int32_t>::max();
+  std::vector<R> partial(s.nrc > 1 ? size_t(s.tasks() * s.cb) : 0);
+  parallel_for(s.tasks(), s.grain(), [&](int64_t b, int64_t e) {
+    std::vector<S> best(static_cast<size_t>(s.cb));
+    std::vector<int64_t> index(static_cast<size_t>(s.cb));
+    std::vector<NarrowIndex> index32(narrow ? static_cast<size_t>(s.cb) : 0);
     for (int64_t t = b; t < e; ++t) {
-      const int64_t p = t / ncb, j0 = (t % ncb) * cb, w = std::min(cb, width - j0);
-      const DimCounter kc(kept, kept.n - 1, 1, p);
-      const S* base = x + kc.off[0] + j0 * cs;
-      for (int64_t j = 0; j < w; ++j) {
-        best[j] = normalize(base[j * cs]);
-        index[j] = 0;
-      }
-      for (int64_t r = 1; r < n; ++r) {
-        const S* row = base + r * rs;
-        for (int64_t j = 0; j < w; ++j) {
-          const S v = normalize(row[j * cs]);
-          const bool take = arg_better<kMax>(v, best[j]);
-          best[j] = take ? v : best[j];
-          index[j] = take ? r : index[j];
-        }
-      }
-      for (int64_t j = 0; j < w; ++j) res[p * width + j0 + j] = {best[j], index[j]};
+      const auto k = s.task(t);
+      const DimCounter kc(kept, kept.n - 1, 1, k.p);
+      const S* base = x + kc.off[0] + k.j0 * cs;
+      R* dst = s.nrc > 1 ? partial.data() + t * s.cb : res + k.p * s.width + k.j0;
+      if (narrow)
+        arg_rows<kMax>(base, cs, rs, k.w, k.r0, k.r1, best.data(), index32.data(), dst);
+      else
+        arg_rows<kMax>(base, cs, rs, k.w, k.r0, k.r1, best.data(), index.data(), dst);
     }
   });
+  if (s.nrc > 1)
+    combine_chunks(s, partial, res, [](R a, R b) { return arg_better<kMax>(b.value, a.value) ? b : a; });
 }
 
 template <class T, bool kMax>
 void arg_reduce(const ReduceGeometry& g, const TensorView* values, const TensorView& indices,
                 const TensorView& in, const char* name) {
   using S = storage_t<T>;
-  std::vector<ArgResult<S>> res(size_t(g.kept.numel()));
+  std::vector<ArgResult<S>> res(static_cast<size_t>(g.kept.numel()));
   if (is_outer_reduction(g)) arg_outer<T, kMax>(g, in.ptr<const S>(), res.data());
   else arg_inner<T, kMax>(g, in.ptr<const S>(), res.data());
   store_outputs(g, 1, indices, name, [&](int64_t o) { return res[size_t(o)].index; });
@@ -594,43 +669,100 @@ void scan(const ReduceGeometry& g, const TensorView& out, const TensorView& in) 
   const int64_t n = g.red.shape[0], sx = g.red.stride[0][0], sy = g.red.stride[1][0];
   const A init = A(kProd ? 1 : 0);
   if (!is_outer_reduction(g)) {
-    // One sequential scan per output line, lines shared among threads.
-    parallel_for(kept.numel(), std::max<int64_t>(1, kGrain / n), [&](int64_t b, int64_t e) {
-      DimCounter kc(kept, kept.n, 2, b);
-      for (int64_t o = b; o < e; ++o, kc.next()) {
-        const S* xl = x + kc.off[0];
-        O* yl = y + kc.off[1];
-        A acc = init;
-        for (int64_t i = 0; i < n; ++i) {
-          acc = scan_step<kProd>(acc, A(normalize(xl[i * sx])));
-          yl[i * sy] = convert<O>(acc);
+    // One sequential scan per line, lines shared among threads. With too few lines to share
+    // out, each line is cut into chunks: the chunk totals are scanned first, then every
+    // chunk is scanned from its offset.
+    const int64_t lines = kept.numel();
+    const int64_t nch = lines < kMinColTasks ? ceil_div(n, kChunk) : 1;
+    const int64_t len = nch > 1 ? kChunk : n;
+    std::vector<A> offset(nch > 1 ? size_t(lines * nch) : 0);
+    auto sweep = [&](bool write, bool from_offset) {
+      parallel_for(lines * nch, nch > 1 ? 1 : std::max<int64_t>(1, kGrain / n),
+                   [&](int64_t b, int64_t e) {
+        int64_t o = b / nch;
+        DimCounter kc(kept, kept.n, 2, o);
+        for (int64_t t = b; t < e; ++t) {
+          if (t / nch != o) {
+            kc.next();
+            ++o;
+          }
+          const int64_t i0 = (t % nch) * len, i1 = std::min(n, i0 + len);
+          const S* xl = x + kc.off[0];
+          O* yl = y + kc.off[1];
+          A acc = from_offset ? offset[size_t(t)] : init;
+          if (write) {
+            for (int64_t i = i0; i < i1; ++i) {
+              acc = scan_step<kProd>(acc, A(normalize(xl[i * sx])));
+              yl[i * sy] = convert<O>(acc);
+            }
+          } else {
+            for (int64_t i = i0; i < i1; ++i) acc = scan_step<kProd>(acc, A(normalize(xl[i * sx])));
+            offset[size_t(t)] = acc;
+          }
         }
+      });
+    };
+    if (nch == 1) return sweep(true, false);
+    sweep(false, false);
+    for (int64_t o = 0; o < lines; ++o) {
+      A carry = init;
+      for (int64_t c = 0; c < nch; ++c) {
+        const A chunk_total = offset[size_t(o * nch + c)];
+        offset[size_t(o * nch + c)] = carry;
+        carry = scan_step<kProd>(carry, chunk_total);
+      }
+    }
+    return sweep(true, true);
+  }
+  // The scanned dim is not the fastest: blocks of adjacent lines are scanned together, row by
+  // row. When the schedule splits the rows into chunks, a first pass totals each chunk, the
+  // totals are scanned across chunks, and each chunk is then scanned from its offset.
+  const OuterSchedule s(g);
+  const int64_t cx = kept.inner_stride(0), cy = kept.inner_stride(1);
+  std::vector<A> offset(s.nrc > 1 ? size_t(s.tasks() * s.cb) : 0);
+  auto sweep = [&](bool write, bool from_offset) {
+    parallel_for(s.tasks(), s.grain(), [&](int64_t b, int64_t e) {
+      std::vector<A> acc(static_cast<size_t>(s.cb));
+      for (int64_t t = b; t < e; ++t) {
+        const auto k = s.task(t);
+        const DimCounter kc(kept, kept.n - 1, 2, k.p);
+        const S* xb = x + kc.off[0] + k.j0 * cx;
+        O* yb = y + kc.off[1] + k.j0 * cy;
+        A* off = from_offset || !write ? offset.data() + t * s.cb : nullptr;
+        for (int64_t j = 0; j < k.w; ++j) acc[j] = from_offset ? off[j] : init;
+        for (int64_t i = k.r0; i < k.r1; ++i) {
+          const S* xr = xb + i * sx;
+          O* yr = yb + i * sy;
+          for (int64_t j = 0; j < k.w; ++j) acc[j] = scan_step<kProd>(acc[j], A(normalize(xr[j * cx])));
+          if (write)
+            for (int64_t j = 0; j < k.w; ++j) yr[j * cy] = convert<O>(acc[j]);
+        }
+        if (!write) std::copy(acc.begin(), acc.begin() + k.w, off);
       }
     });
+  };
+  if (s.nrc == 1) {
+    sweep(true, false);
     return;
   }
-  // The scanned dim is not the fastest: scan blocks of adjacent lines together, row by row.
-  const int64_t width = kept.inner_size(), cx = kept.inner_stride(0), cy = kept.inner_stride(1);
-  const int64_t outer = kept.numel() / width;
-  const int64_t cb = column_block(outer, width), ncb = ceil_div(width, cb);
-  parallel_for(outer * ncb, std::max<int64_t>(1, kGrain / (n * cb)), [&](int64_t b, int64_t e) {
-    std::vector<A> acc(static_cast<size_t>(cb));
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t p = t / ncb, j0 = (t % ncb) * cb, w = std::min(cb, width - j0);
-      const DimCounter kc(kept, kept.n - 1, 2, p);
-      const S* xb = x + kc.off[0] + j0 * cx;
-      O* yb = y + kc.off[1] + j0 * cy;
-      std::fill(acc.begin(), acc.begin() + w, init);
-      for (int64_t i = 0; i < n; ++i) {
-        const S* xr = xb + i * sx;
-        O* yr = yb + i * sy;
+  sweep(false, false);
+  // Exclusive scan of the chunk totals, per output line.
+  parallel_for(s.pairs, std::max<int64_t>(1, kGrain / (s.nrc * s.cb)), [&](int64_t b, int64_t e) {
+    std::vector<A> carry(static_cast<size_t>(s.cb));
+    for (int64_t pair = b; pair < e; ++pair) {
+      A* tot = offset.data() + pair * s.nrc * s.cb;
+      const int64_t w = s.task(pair * s.nrc).w;
+      std::fill(carry.begin(), carry.begin() + w, init);
+      for (int64_t c = 0; c < s.nrc; ++c) {
         for (int64_t j = 0; j < w; ++j) {
-          acc[j] = scan_step<kProd>(acc[j], A(normalize(xr[j * cx])));
-          yr[j * cy] = convert<O>(acc[j]);
+          const A chunk_total = tot[c * s.cb + j];
+          tot[c * s.cb + j] = carry[j];
+          carry[j] = scan_step<kProd>(carry[j], chunk_total);
         }
       }
     }
   });
+  sweep(true, true);
 }
 
 }  // namespace
@@ -720,76 +852,139 @@ void softmax_line(const T* x, T* y, int64_t n, int64_t sx, int64_t sy) {
   }
 }
 
-// Softmax along a dim that is not the fastest: w adjacent lines processed together, row by
-// row, with per-line max and sum kept in small arrays.
-template <class T, bool kLog>
-void softmax_block(const T* x, T* y, int64_t n, int64_t sx, int64_t sy, int64_t cx, int64_t cy,
-                   int64_t w, T* mx, T* lane, double* sum) {
-  const ExtremumOp<T, true> max_op;
-  for (int64_t j = 0; j < w; ++j) mx[j] = max_op.lane_init();
-  for (int64_t i = 0; i < n; ++i) {
-    const T* xr = x + i * sx;
-    for (int64_t j = 0; j < w; ++j) mx[j] = max_op.merge(mx[j], xr[j * cx]);
-  }
-  for (int64_t j = 0; j < w; ++j) {
-    lane[j] = 0;
-    sum[j] = 0;
-  }
+// exp(x - m) of rows [r0, r1) of w adjacent lines into y, and the sums of the stored values
+// per line into acc (float lanes folded into double every kRowBlock rows).
+template <class T>
+void exp_store_rows(const T* x, T* y, int64_t sx, int64_t sy, int64_t cx, int64_t cy, int64_t w,
+                    int64_t r0, int64_t r1, const T* m, T* lane, double* acc) {
+  std::fill(lane, lane + w, T(0));
+  std::fill(acc, acc + w, 0.0);
   int64_t pending = 0;
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = r0; i < r1; ++i) {
     const T* xr = x + i * sx;
     T* yr = y + i * sy;
-    for (int64_t j = 0; j < w; ++j) {
-      const T e = exp_vec(xr[j * cx] - mx[j]);
-      if (!kLog) yr[j * cy] = e;
-      lane[j] += e;
-    }
-    if (++pending == kRowBlock || i == n - 1) {
+    if (cx == 1 && cy == 1) {
       for (int64_t j = 0; j < w; ++j) {
-        sum[j] += double(lane[j]);
-        lane[j] = 0;
+        const T e = exp_vec(xr[j] - m[j]);
+        yr[j] = e;
+        lane[j] += e;
+      }
+    } else {
+      for (int64_t j = 0; j < w; ++j) {
+        const T e = exp_vec(xr[j * cx] - m[j]);
+        yr[j * cy] = e;
+        lane[j] += e;
+      }
+    }
+    if (++pending == kRowBlock || i + 1 == r1) {
+      for (int64_t j = 0; j < w; ++j) {
+        acc[j] += double(lane[j]);
+        lane[j] = T(0);
       }
       pending = 0;
     }
   }
-  // lane[] now holds each line's final factor: 1/sum, or log(sum).
-  for (int64_t j = 0; j < w; ++j) lane[j] = kLog ? T(std::log(sum[j])) : T(1.0 / sum[j]);
-  for (int64_t i = 0; i < n; ++i) {
-    const T* xr = x + i * sx;
-    T* yr = y + i * sy;
-    for (int64_t j = 0; j < w; ++j) {
-      if (kLog) yr[j * cy] = (xr[j * cx] - mx[j]) - lane[j];
-      else yr[j * cy] *= lane[j];
-    }
+}
+
+// Softmax along a dim that is not the fastest, over the outer schedule (whole input rows,
+// long lines split across threads): the max of every line from the outer reduction driver;
+// then for softmax the exponentials are stored while they are summed and finally scaled,
+// and for log_softmax the sums come from the reduction driver and one pass writes results.
+template <class T, bool kLog>
+void softmax_outer(const ReduceGeometry& g, const T* x, T* y) {
+  const DimList& kept = g.kept;
+  const int64_t sx = g.red.stride[0][0], sy = g.red.stride[1][0];
+  const int64_t cx = kept.inner_stride(0), cy = kept.inner_stride(1);
+  const OuterSchedule s(g);
+  std::vector<T> mx(static_cast<size_t>(kept.numel()));
+  std::vector<double> sum(mx.size());
+  outer_reduce(ExtremumOp<T, true>{}, g, x, nullptr, mx.data());
+  if (kLog) {
+    outer_reduce(SumOp<T, MapExpDiff>{}, g, x, mx.data(), sum.data());
+  } else {
+    std::vector<double> partial(s.nrc > 1 ? size_t(s.tasks() * s.cb) : 0);
+    parallel_for(s.tasks(), s.grain(), [&](int64_t b, int64_t e) {
+      std::vector<T> lane(static_cast<size_t>(s.cb));
+      for (int64_t t = b; t < e; ++t) {
+        const auto k = s.task(t);
+        const DimCounter kc(kept, kept.n - 1, 2, k.p);
+        double* acc = s.nrc > 1 ? partial.data() + t * s.cb : sum.data() + k.p * s.width + k.j0;
+        exp_store_rows(x + kc.off[0] + k.j0 * cx, y + kc.off[1] + k.j0 * cy, sx, sy, cx, cy, k.w,
+                       k.r0, k.r1, mx.data() + k.p * s.width + k.j0, lane.data(), acc);
+      }
+    });
+    if (s.nrc > 1) combine_chunks(s, partial, sum.data(), [](double a, double b) { return a + b; });
   }
+  // Per line: log(sum) for log_softmax, 1/sum for softmax.
+  std::vector<T> factor(mx.size());
+  for (size_t o = 0; o < factor.size(); ++o)
+    factor[o] = kLog ? T(std::log(sum[o])) : T(1.0 / sum[o]);
+  parallel_for(s.tasks(), s.grain(), [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const auto k = s.task(t);
+      const DimCounter kc(kept, kept.n - 1, 2, k.p);
+      const T* m = mx.data() + k.p * s.width + k.j0;
+      const T* f = factor.data() + k.p * s.width + k.j0;
+      for (int64_t i = k.r0; i < k.r1; ++i) {
+        const T* xr = x + kc.off[0] + k.j0 * cx + i * sx;
+        T* yr = y + kc.off[1] + k.j0 * cy + i * sy;
+        if (kLog && cx == 1 && cy == 1) {
+          for (int64_t j = 0; j < k.w; ++j) yr[j] = (xr[j] - m[j]) - f[j];
+        } else if (kLog) {
+          for (int64_t j = 0; j < k.w; ++j) yr[j * cy] = (xr[j * cx] - m[j]) - f[j];
+        } else if (cy == 1) {
+          for (int64_t j = 0; j < k.w; ++j) yr[j] *= f[j];
+        } else {
+          for (int64_t j = 0; j < k.w; ++j) yr[j * cy] *= f[j];
+        }
+      }
+    }
+  });
+}
+
+// Few long lines along the fastest dim: the max and the sum of exponentials come from the
+// inner reduction driver (which splits long lines across threads), then chunks of every line
+// are written in parallel.
+template <class T, bool kLog>
+void softmax_long_lines(const ReduceGeometry& g, const T* x, T* y) {
+  const DimList& kept = g.kept;
+  const int64_t lines = kept.numel(), n = g.red.shape[0];
+  const int64_t sx = g.red.stride[0][0], sy = g.red.stride[1][0];
+  std::vector<T> mx(static_cast<size_t>(lines));
+  std::vector<double> sum(mx.size());
+  inner_reduce(ExtremumOp<T, true>{}, g, x, nullptr, mx.data());
+  inner_reduce(SumOp<T, MapExpDiff>{}, g, x, mx.data(), sum.data());
+  const int64_t nch = ceil_div(n, kChunk);
+  parallel_for(lines * nch, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t o = t / nch, i0 = (t % nch) * kChunk, i1 = std::min(n, i0 + kChunk);
+      const DimCounter kc(kept, kept.n, 2, o);
+      const T m = mx[size_t(o)];
+      const T f = kLog ? T(std::log(sum[size_t(o)])) : T(1.0 / sum[size_t(o)]);
+      const T* xl = x + kc.off[0];
+      T* yl = y + kc.off[1];
+      if (sx == 1 && sy == 1) {
+        for (int64_t i = i0; i < i1; ++i) yl[i] = kLog ? (xl[i] - m) - f : exp_vec(xl[i] - m) * f;
+      } else {
+        for (int64_t i = i0; i < i1; ++i)
+          yl[i * sy] = kLog ? (xl[i * sx] - m) - f : exp_vec(xl[i * sx] - m) * f;
+      }
+    }
+  });
 }
 
 template <class T, bool kLog>
 void softmax_impl(const ReduceGeometry& g, const TensorView& out, const TensorView& in) {
   const T* x = in.ptr<const T>();
   T* y = out.ptr<T>();
+  if (is_outer_reduction(g)) return softmax_outer<T, kLog>(g, x, y);
   const DimList& kept = g.kept;
   const int64_t n = g.red.shape[0], sx = g.red.stride[0][0], sy = g.red.stride[1][0];
-  if (!is_outer_reduction(g)) {
-    parallel_for(kept.numel(), std::max<int64_t>(1, kGrain / n), [&](int64_t b, int64_t e) {
-      DimCounter kc(kept, kept.n, 2, b);
-      for (int64_t o = b; o < e; ++o, kc.next())
-        softmax_line<T, kLog>(x + kc.off[0], y + kc.off[1], n, sx, sy);
-    });
-    return;
-  }
-  const int64_t width = kept.inner_size(), cx = kept.inner_stride(0), cy = kept.inner_stride(1);
-  const int64_t outer = kept.numel() / width;
-  const int64_t cb = column_block(outer, width), ncb = ceil_div(width, cb);
-  parallel_for(outer * ncb, std::max<int64_t>(1, kGrain / (n * cb)), [&](int64_t b, int64_t e) {
-    std::vector<T> mx(static_cast<size_t>(cb)), lane(static_cast<size_t>(cb));
-    std::vector<double> sum(static_cast<size_t>(cb));
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t p = t / ncb, j0 = (t % ncb) * cb, w = std::min(cb, width - j0);
-      const DimCounter kc(kept, kept.n - 1, 2, p);
-      softmax_block<T, kLog>(x + kc.off[0] + j0 * cx, y + kc.off[1] + j0 * cy, n, sx, sy, cx, cy,
-                             w, mx.data(), lane.data(), sum.data());
-    }
+  if (kept.numel() < kMinColTasks && n > kChunk) return softmax_long_lines<T, kLog>(g, x, y);
+  parallel_for(kept.numel(), std::max<int64_t>(1, kGrain / n), [&](int64_t b, int64_t e) {
+    DimCounter kc(kept, kept.n, 2, b);
+    for (int64_t o = b; o < e; ++o, kc.next())
+      softmax_line<T, kLog>(x + kc.off[0], y + kc.off[1], n, sx, sy);
   });
 }
 

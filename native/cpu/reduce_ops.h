@@ -23,19 +23,30 @@ template <class T> using storage_t = std::conditional_t<std::is_same_v<T, bool>,
 inline int64_t wrap_add(int64_t a, int64_t b) { return int64_t(uint64_t(a) + uint64_t(b)); }
 inline int64_t wrap_mul(int64_t a, int64_t b) { return int64_t(uint64_t(a) * uint64_t(b)); }
 
-// exp() in a form compilers vectorize: no library call and no branches. Cody-Waite reduction
-// to r in [-ln2/2, ln2/2], the Cephes polynomial (under 2 ulp over the whole range), and the
-// scaling by 2^n split in two factors so that results overflow to inf and underflow through
-// the subnormals like expf. Double precision uses the library's exp.
+// exp() in a form compilers vectorize: no library call and no float comparison or
+// float-to-int conversion (under the default -ftrapping-math compilers turn those into
+// branches that block vectorization). Cody-Waite reduction to r in [-ln2/2, ln2/2], the
+// Cephes polynomial (under 2 ulp over the whole range), and the scaling by 2^n split in two
+// factors so that results overflow to inf and underflow through the subnormals like expf.
+// Double precision uses the library's exp.
 inline float exp_vec(float x) {
-  // Beyond these bounds expf is inf or 0 anyway; NaN is replaced by 0 here (which keeps the
-  // int conversion below defined) and restored at the end.
-  const float hi = x > 89.0f ? 89.0f : x;
-  const float xc = hi < -104.0f ? -104.0f : hi;
-  const float xs = x == x ? xc : 0.0f;
-  // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer without a library call.
-  const float n = (xs * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const float r = (xs - n * 0.693359375f) - n * -2.12194440e-4f;
+  // Clamps x to [-104, 89] (beyond which expf is 0 or inf) on its bit pattern, as integers:
+  // the magnitude's bits order like the magnitude. NaN is left as it is and propagates.
+  int32_t xb;
+  std::memcpy(&xb, &x, sizeof xb);
+  const int32_t mag = xb & 0x7FFFFFFF;
+  const int32_t lim = xb < 0 ? 0x42D00000 /* 104.0f */ : 0x42B20000 /* 89.0f */;
+  const int32_t cmag = mag > 0x7F800000 ? mag : (mag < lim ? mag : lim);
+  const int32_t cb = (xb & int32_t(0x80000000u)) | cmag;
+  float xc;
+  std::memcpy(&xc, &cb, sizeof xc);
+  // Adding 1.5 * 2^23 rounds to an integer, which lands in the low mantissa bits of t.
+  const float t = xc * 1.44269504088896341f + 12582912.0f;
+  const float n = t - 12582912.0f;
+  uint32_t tb;
+  std::memcpy(&tb, &t, sizeof tb);
+  const int32_t ni = int32_t(tb - 0x4B400000u);
+  const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
   const float z = r * r;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -44,14 +55,12 @@ inline float exp_vec(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float y = p * z + r + 1.0f;
-  const int32_t ni = static_cast<int32_t>(n);
   const int32_t n1 = ni >> 1, n2 = ni - n1;
-  const int32_t b1 = (n1 + 127) << 23, b2 = (n2 + 127) << 23;
+  const uint32_t b1 = uint32_t(n1 + 127) << 23, b2 = uint32_t(n2 + 127) << 23;
   float s1, s2;
   std::memcpy(&s1, &b1, sizeof s1);
   std::memcpy(&s2, &b2, sizeof s2);
-  const float e = y * s1 * s2;
-  return x == x ? e : x;
+  return y * s1 * s2;
 }
 inline double exp_vec(double x) { return std::exp(x); }
 
@@ -100,10 +109,14 @@ template <class Map> constexpr bool kShiftedMap =
 
 // ---- accumulators -------------------------------------------------------------------------
 
-template <class T, class Map = MapValue>
+template <class T> using sum_lane_t = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+
+// Sums map(x); LaneT may be widened (double lanes for float inputs) where precision matters
+// more than speed.
+template <class T, class Map = MapValue, class LaneT = sum_lane_t<T>>
 struct SumOp {
   using In = storage_t<T>;
-  using Lane = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+  using Lane = LaneT;
   using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
   static constexpr bool kShifted = kShiftedMap<Map>;
   Map map{};
@@ -159,8 +172,9 @@ struct ExtremumOp {
   Lane step(Lane l, In x, Lane) const { return merge(l, map(x, l)); }
   Lane merge(Lane a, Lane b) const {
     // `b != b` keeps a NaN once it is in; the comparison alone would let later values win.
+    // Bitwise `|`: a short-circuit `||` would become a branch and block vectorization.
     const bool take = kMax ? (b > a) : (b < a);
-    return (take || b != b) ? b : a;
+    return (take | (b != b)) ? b : a;
   }
   Acc acc_init() const { return identity(); }
   Acc fold(Acc a, Lane l) const { return merge(a, l); }
