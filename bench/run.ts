@@ -54,6 +54,8 @@ function main(): void {
   record(sum);
   record(w.softmax());
   record(w.perOpOverhead());
+  record(w.mlpTrainStep());
+  record(w.optimizerStep());
   console.log(`  add (existing output) / copy bandwidth: ${(addIn.value / copy.value).toFixed(2)}; sum / copy: ${(sum.value / copy.value).toFixed(2)}`);
 
   let torch: Record<string, number> | null = null;

@@ -48,6 +48,24 @@ def main():
     out["softmax [4096, 1024] float32, dim 1"] = time_it(lambda: torch.softmax(x, 1), samples=15) * 1e3
     s4, t4 = torch.rand(4), torch.rand(4)
     out["per-op overhead: a.add(b) on shape [4]"] = time_it(lambda: s4.add(t4), warmup=3, samples=9, inner=20000) * 1e6
+    model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 256), torch.nn.ReLU(),
+                                torch.nn.Linear(256, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    xb, yb = torch.randn(128, 784), torch.randint(0, 10, (128,))
+
+    def train_step():
+        opt.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        opt.step()
+
+    out["MLP 784-512-256-10 train step, Adam, batch 128"] = 1 / time_it(train_step, warmup=3, samples=15)
+    layers = [torch.nn.Linear(64, 64) for _ in range(50)]
+    params = [p for layer in layers for p in layer.parameters()]
+    for p in params:
+        p.grad = torch.randn_like(p)
+    adam = torch.optim.Adam(params, lr=1e-3)
+    out["Adam step over 100 params (50-layer MLP, width 64)"] = time_it(adam.step, warmup=3, samples=15, inner=10) * 1e6
     print(json.dumps(out))
 
 

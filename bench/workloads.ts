@@ -67,3 +67,33 @@ export function perOpOverhead(): Result {
   const s = timeIt(() => a.add(b), { warmup: 3, samples: 9, inner });
   return { name: 'per-op overhead: a.add(b) on shape [4]', value: s * 1e6, unit: 'us/op', higherIsBetter: false };
 }
+
+/** One training step of the MLP 784-512-256-10 (ReLU, cross-entropy, Adam) on a random batch of 128. */
+export function mlpTrainStep(): Result {
+  const { nn, optim } = kiln;
+  const model = new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 256), new nn.ReLU(), new nn.Linear(256, 10));
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  const lossFn = new nn.CrossEntropyLoss();
+  const x = kiln.randn([128, 784]);
+  const y = kiln.randint(0, 10, [128]);
+  const step = () =>
+    kiln.scope(() => {
+      opt.zeroGrad();
+      const loss = lossFn.call(model.call(x), y);
+      loss.backward();
+      opt.step();
+    });
+  const s = timeIt(step, { warmup: 3, samples: 15 });
+  return { name: 'MLP 784-512-256-10 train step, Adam, batch 128', value: 1 / s, unit: 'steps/s', higherIsBetter: true };
+}
+
+/** One Adam step over the 100 parameters of a 50-layer MLP of width 64 (per-parameter overhead). */
+export function optimizerStep(): Result {
+  const { nn, optim } = kiln;
+  const layers = Array.from({ length: 50 }, () => new nn.Linear(64, 64));
+  const params = layers.flatMap((l) => l.parameters());
+  for (const p of params) p.grad = kiln.randnLike(p);
+  const opt = new optim.Adam(params, { lr: 1e-3 });
+  const s = timeIt(() => opt.step(), { warmup: 3, samples: 15, inner: 10 });
+  return { name: 'Adam step over 100 params (50-layer MLP, width 64)', value: s * 1e6, unit: 'us', higherIsBetter: false };
+}

@@ -20,11 +20,13 @@ const close = (t: Tensor | null, expected: number[]) => {
 async function collect(): Promise<boolean> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return false;
-  for (let i = 0; i < 3; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
+  // Several rounds with real timer turns: WeakRefs are only cleared between jobs, and
+  // finalization callbacks run as their own tasks after a collection.
+  for (let i = 0; i < 6; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
     gc();
   }
-  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 5));
   return true;
 }
 
