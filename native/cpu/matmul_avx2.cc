@@ -44,23 +44,19 @@ KILN_AVX2 inline void store_f64(double* c, __m256d x0, __m256d x1, __m256d va, _
 
 }  // namespace
 
-#define KILN_ROW_F32(i)                           \
-  ai = _mm256_broadcast_ss(ap + (i));          \
-  c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);    \
-  c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);
+// One k step: broadcast each of the 6 A values and multiply-add it into its row's two
+// accumulators.
+#define KILN_ROW(i, bcast, fmadd)            \
+  ai = bcast(a + (i) * rs_a);                \
+  c##i##0 = fmadd(ai, b0, c##i##0);          \
+  c##i##1 = fmadd(ai, b1, c##i##1);
+#define KILN_ROWS(bcast, fmadd)                                                 \
+  KILN_ROW(0, bcast, fmadd) KILN_ROW(1, bcast, fmadd) KILN_ROW(2, bcast, fmadd) \
+  KILN_ROW(3, bcast, fmadd) KILN_ROW(4, bcast, fmadd) KILN_ROW(5, bcast, fmadd)
 
-// One k step of the 6 x 16 tile, `off` steps past the current a/b positions.
-#define KILN_STEP_F32(off)                                          \
-  {                                                                 \
-    const float* ap = a + (off) * 6;                               \
-    const __m256 b0 = _mm256_loadu_ps(b + (off) * 16);             \
-    const __m256 b1 = _mm256_loadu_ps(b + (off) * 16 + 8);         \
-    __m256 ai;                                                       \
-    KILN_ROW_F32(0) KILN_ROW_F32(1) KILN_ROW_F32(2) KILN_ROW_F32(3) KILN_ROW_F32(4) KILN_ROW_F32(5) \
-  }
-
-KILN_AVX2 void ukr_f32_6x16_avx2(int64_t kc, const float* a, const float* b, float* c,
-                                 int64_t ldc, float alpha, float beta) {
+KILN_AVX2 void ukr_f32_6x16_avx2(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a,
+                                 const float* b, int64_t rs_b, float* c, int64_t ldc,
+                                 float alpha, float beta) {
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
          c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   // The C tile is touched only after the k loop; fetching it now hides that miss.
@@ -68,18 +64,13 @@ KILN_AVX2 void ukr_f32_6x16_avx2(int64_t kc, const float* a, const float* b, flo
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
   }
-  int64_t p = 0;
-  for (; p + 4 <= kc; p += 4) {
-    // A micro-panels stream from L2; pull the next lines ahead of use.
-    _mm_prefetch(reinterpret_cast<const char*>(a + 6 * 16), _MM_HINT_T0);
-    KILN_STEP_F32(0) KILN_STEP_F32(1) KILN_STEP_F32(2) KILN_STEP_F32(3)
-    a += 24;
-    b += 64;
-  }
-  for (; p < kc; ++p) {
-    KILN_STEP_F32(0)
-    a += 6;
-    b += 16;
+  // One k step per iteration: unrolled copies make the compiler spill an accumulator.
+  for (int64_t p = 0; p < kc; ++p, a += cs_a, b += rs_b) {
+    // A micro-panels stream from L2; pull them in a few steps ahead of use.
+    _mm_prefetch(reinterpret_cast<const char*>(a + 16 * cs_a), _MM_HINT_T0);
+    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+    __m256 ai;
+    KILN_ROWS(_mm256_broadcast_ss, _mm256_fmadd_ps)
   }
   const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   const bool hb = beta != 0.0f;
@@ -91,41 +82,20 @@ KILN_AVX2 void ukr_f32_6x16_avx2(int64_t kc, const float* a, const float* b, flo
   store_f32(c + 5 * ldc, c50, c51, va, vb, hb);
 }
 
-#define KILN_ROW_F64(i)                           \
-  ai = _mm256_broadcast_sd(ap + (i));          \
-  c##i##0 = _mm256_fmadd_pd(ai, b0, c##i##0);    \
-  c##i##1 = _mm256_fmadd_pd(ai, b1, c##i##1);
-
-// One k step of the 6 x 8 tile, `off` steps past the current a/b positions.
-#define KILN_STEP_F64(off)                                          \
-  {                                                                 \
-    const double* ap = a + (off) * 6;                               \
-    const __m256d b0 = _mm256_loadu_pd(b + (off) * 8);             \
-    const __m256d b1 = _mm256_loadu_pd(b + (off) * 8 + 4);         \
-    __m256d ai;                                                       \
-    KILN_ROW_F64(0) KILN_ROW_F64(1) KILN_ROW_F64(2) KILN_ROW_F64(3) KILN_ROW_F64(4) KILN_ROW_F64(5) \
-  }
-
-KILN_AVX2 void ukr_f64_6x8_avx2(int64_t kc, const double* a, const double* b, double* c,
-                                int64_t ldc, double alpha, double beta) {
+KILN_AVX2 void ukr_f64_6x8_avx2(int64_t kc, const double* a, int64_t rs_a, int64_t cs_a,
+                                const double* b, int64_t rs_b, double* c, int64_t ldc,
+                                double alpha, double beta) {
   __m256d c00 = _mm256_setzero_pd(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
           c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int i = 0; i < 6; ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 7), _MM_HINT_T0);
   }
-  int64_t p = 0;
-  for (; p + 4 <= kc; p += 4) {
-    _mm_prefetch(reinterpret_cast<const char*>(a + 6 * 8), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(a + 6 * 8 + 8), _MM_HINT_T0);
-    KILN_STEP_F64(0) KILN_STEP_F64(1) KILN_STEP_F64(2) KILN_STEP_F64(3)
-    a += 24;
-    b += 32;
-  }
-  for (; p < kc; ++p) {
-    KILN_STEP_F64(0)
-    a += 6;
-    b += 8;
+  for (int64_t p = 0; p < kc; ++p, a += cs_a, b += rs_b) {
+    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * cs_a), _MM_HINT_T0);
+    const __m256d b0 = _mm256_loadu_pd(b), b1 = _mm256_loadu_pd(b + 4);
+    __m256d ai;
+    KILN_ROWS(_mm256_broadcast_sd, _mm256_fmadd_pd)
   }
   const __m256d va = _mm256_set1_pd(alpha), vb = _mm256_set1_pd(beta);
   const bool hb = beta != 0.0;

@@ -41,15 +41,25 @@ KILN_AVX512 inline void store_f64(double* c, __m512d x0, __m512d x1, __m512d va,
 
 }  // namespace
 
-#define KILN_ROW512(i, sfx)                         \
-  ai = _mm512_set1_##sfx(ap[i]);                    \
-  c##i##_0 = _mm512_fmadd_##sfx(ai, b0, c##i##_0);  \
+// Row i of the tile is read through a base pointer for every third row, a[g] = a + 3g rows,
+// at offset 0, rs_a or 2 * rs_a: with 12 rows, one pointer per row would not fit in the
+// general-purpose registers and the loop would reload spilled addresses every step.
+#define KILN_ROW512(i, g, r, sfx)                               \
+  ai = _mm512_set1_##sfx(a##g[(r) * rs_a]);                     \
+  c##i##_0 = _mm512_fmadd_##sfx(ai, b0, c##i##_0);              \
   c##i##_1 = _mm512_fmadd_##sfx(ai, b1, c##i##_1);
 
 #define KILN_ROWS512(sfx)                                                                  \
-  KILN_ROW512(0, sfx) KILN_ROW512(1, sfx) KILN_ROW512(2, sfx) KILN_ROW512(3, sfx)          \
-  KILN_ROW512(4, sfx) KILN_ROW512(5, sfx) KILN_ROW512(6, sfx) KILN_ROW512(7, sfx)          \
-  KILN_ROW512(8, sfx) KILN_ROW512(9, sfx) KILN_ROW512(10, sfx) KILN_ROW512(11, sfx)
+  KILN_ROW512(0, 0, 0, sfx) KILN_ROW512(1, 0, 1, sfx) KILN_ROW512(2, 0, 2, sfx)            \
+  KILN_ROW512(3, 1, 0, sfx) KILN_ROW512(4, 1, 1, sfx) KILN_ROW512(5, 1, 2, sfx)            \
+  KILN_ROW512(6, 2, 0, sfx) KILN_ROW512(7, 2, 1, sfx) KILN_ROW512(8, 2, 2, sfx)            \
+  KILN_ROW512(9, 3, 0, sfx) KILN_ROW512(10, 3, 1, sfx) KILN_ROW512(11, 3, 2, sfx)
+
+#define KILN_BASES512(type)                                                                \
+  const type* a0 = a;                                                                      \
+  const type* a1 = a + 3 * rs_a;                                                           \
+  const type* a2 = a + 6 * rs_a;                                                           \
+  const type* a3 = a + 9 * rs_a;
 
 #define KILN_DECL512(type, zero)                                                           \
   type c0_0 = zero, c0_1 = c0_0, c1_0 = c0_0, c1_1 = c0_0, c2_0 = c0_0, c2_1 = c0_0,       \
@@ -71,18 +81,20 @@ KILN_AVX512 inline void store_f64(double* c, __m512d x0, __m512d x1, __m512d va,
   fn(c + 10 * ldc, c10_0, c10_1, va, vb, hb);                                              \
   fn(c + 11 * ldc, c11_0, c11_1, va, vb, hb);
 
-KILN_AVX512 void ukr_f32_12x32_avx512(int64_t kc, const float* a, const float* b, float* c,
-                                      int64_t ldc, float alpha, float beta) {
+KILN_AVX512 void ukr_f32_12x32_avx512(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a,
+                                      const float* b, int64_t rs_b, float* c, int64_t ldc,
+                                      float alpha, float beta) {
   KILN_DECL512(__m512, _mm512_setzero_ps())
   // The C tile is touched only after the k loop; fetching it now hides that miss.
   for (int i = 0; i < 12; ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
   }
-  for (int64_t p = 0; p < kc; ++p, a += 12, b += 32) {
+  KILN_BASES512(float)
+  for (int64_t p = 0; p < kc; ++p, a0 += cs_a, a1 += cs_a, a2 += cs_a, a3 += cs_a, b += rs_b) {
     // A micro-panels stream from L2; pull the lines a few steps ahead of use.
-    _mm_prefetch(reinterpret_cast<const char*>(a + 12 * 8), _MM_HINT_T0);
-    const float* ap = a;
+    _mm_prefetch(reinterpret_cast<const char*>(a0 + 8 * cs_a), _MM_HINT_T0);
     const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
     __m512 ai;
     KILN_ROWS512(ps)
@@ -92,16 +104,18 @@ KILN_AVX512 void ukr_f32_12x32_avx512(int64_t kc, const float* a, const float* b
   KILN_STORE512(store_f32)
 }
 
-KILN_AVX512 void ukr_f64_12x16_avx512(int64_t kc, const double* a, const double* b,
-                                      double* c, int64_t ldc, double alpha, double beta) {
+KILN_AVX512 void ukr_f64_12x16_avx512(int64_t kc, const double* a, int64_t rs_a,
+                                      int64_t cs_a, const double* b, int64_t rs_b, double* c,
+                                      int64_t ldc, double alpha, double beta) {
   KILN_DECL512(__m512d, _mm512_setzero_pd())
   for (int i = 0; i < 12; ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 8), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
   }
-  for (int64_t p = 0; p < kc; ++p, a += 12, b += 16) {
-    _mm_prefetch(reinterpret_cast<const char*>(a + 12 * 8), _MM_HINT_T0);
-    const double* ap = a;
+  KILN_BASES512(double)
+  for (int64_t p = 0; p < kc; ++p, a0 += cs_a, a1 += cs_a, a2 += cs_a, a3 += cs_a, b += rs_b) {
+    _mm_prefetch(reinterpret_cast<const char*>(a0 + 8 * cs_a), _MM_HINT_T0);
     const __m512d b0 = _mm512_loadu_pd(b), b1 = _mm512_loadu_pd(b + 8);
     __m512d ai;
     KILN_ROWS512(pd)

@@ -14,28 +14,32 @@
 
 namespace kiln::cpu::gemm {
 
-// Computes one full MR x NR tile of C from packed operands:
-//   c[i*ldc + j] = alpha * sum_p a[p*MR + i] * b[p*NR + j] + beta * c[i*ldc + j]
-// a is an A micro-panel (kc columns of MR values), b a B micro-panel (kc rows of NR values).
+// Computes one full MR x NR tile of C:
+//   c[i*ldc + j] = alpha * sum_p a[i*rs_a + p*cs_a] * b[p*rs_b + j] + beta * c[i*ldc + j]
+// for i < MR, j < NR, p < kc. A packed A micro-panel has rs_a = 1, cs_a = MR and a packed B
+// micro-panel rs_b = NR; other strides read a row-major A or B in place when packing would
+// not pay for itself. All MR rows of a and NR columns of b must be readable.
 // When beta == 0, c is write-only: its old contents (possibly NaN) are never read.
 template <class T>
-using MicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, T alpha,
-                             T beta);
+using MicroKernel = void (*)(int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, const T* b,
+                             int64_t rs_b, T* c, int64_t ldc, T alpha, T beta);
 
 // The largest tile any variant uses, for the driver's edge-tile scratch buffer.
 constexpr int kMaxTileElems = 16 * 32;
 
 #if KILN_GEMM_X86
 // AVX2 + FMA: 6 x 16 float, 6 x 8 double (12 ymm accumulators of the 16 registers).
-void ukr_f32_6x16_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                       float alpha, float beta);
-void ukr_f64_6x8_avx2(int64_t kc, const double* a, const double* b, double* c, int64_t ldc,
-                      double alpha, double beta);
+void ukr_f32_6x16_avx2(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a, const float* b,
+                       int64_t rs_b, float* c, int64_t ldc, float alpha, float beta);
+void ukr_f64_6x8_avx2(int64_t kc, const double* a, int64_t rs_a, int64_t cs_a, const double* b,
+                      int64_t rs_b, double* c, int64_t ldc, double alpha, double beta);
 // AVX-512F: 12 x 32 float, 12 x 16 double (24 zmm accumulators of the 32 registers).
-void ukr_f32_12x32_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                          float alpha, float beta);
-void ukr_f64_12x16_avx512(int64_t kc, const double* a, const double* b, double* c,
-                          int64_t ldc, double alpha, double beta);
+void ukr_f32_12x32_avx512(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a,
+                          const float* b, int64_t rs_b, float* c, int64_t ldc, float alpha,
+                          float beta);
+void ukr_f64_12x16_avx512(int64_t kc, const double* a, int64_t rs_a, int64_t cs_a,
+                          const double* b, int64_t rs_b, double* c, int64_t ldc, double alpha,
+                          double beta);
 #endif
 
 }  // namespace kiln::cpu::gemm
