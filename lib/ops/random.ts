@@ -27,7 +27,10 @@ export class Generator {
 
   private static normalize(seed: number): number {
     if (!Number.isInteger(seed)) throw new DTypeError(`manualSeed: seed must be an integer, got ${seed}`);
-    return ((seed % SEED_MODULUS) + SEED_MODULUS) % SEED_MODULUS;
+    // Not ((seed % M) + M) % M: the sum passes 2^53, where odd numbers round away, and seeds
+    // such as 0 and 1 would become the same generator.
+    const r = seed % SEED_MODULUS;
+    return r < 0 ? r + SEED_MODULUS : r;
   }
 
   manualSeed(seed: number): this {

@@ -279,6 +279,19 @@ describe('random factories', () => {
     expect(shared).toBeLessThan(5);
   });
 
+  test('neighbouring seeds give different streams (0..9, negative, and near 2^53)', () => {
+    // Seeds are taken modulo 2^53, so -1 is 2^53 - 1.
+    const seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, 2 ** 53 - 2, 2 ** 52 + 1];
+    const firsts = seeds.map((seed) => {
+      kiln.manualSeed(seed);
+      return kiln.rand(1).item();
+    });
+    expect(new Set(firsts).size).toBe(seeds.length);
+    expect(kiln.defaultGenerator.initialSeed()).toBe(2 ** 52 + 1);
+    kiln.manualSeed(-1);
+    expect(kiln.defaultGenerator.initialSeed()).toBe(2 ** 53 - 1);
+  });
+
   test('consecutive draws advance the stream', () => {
     kiln.manualSeed(7);
     const first = Array.from(kiln.rand(20).data() as Float32Array);
