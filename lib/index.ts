@@ -81,3 +81,7 @@ export const backend = { info: () => ({ ...addonInfo }) };
 
 export * as nn from './nn';
 export * as optim from './optim';
+export * as data from './data';
+export { datasets } from './data/datasets';
+export * from './io';
+export * as metrics from './job/metrics';
