@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as kiln from '../lib';
 import * as w from './workloads';
+import * as d from './data-workloads';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -56,6 +57,8 @@ function main(): void {
   record(w.perOpOverhead());
   record(w.mlpTrainStep());
   record(w.optimizerStep());
+  record(d.dataLoaderEpoch());
+  record(d.safetensorsRoundTrip());
   console.log(`  add (existing output) / copy bandwidth: ${(addIn.value / copy.value).toFixed(2)}; sum / copy: ${(sum.value / copy.value).toFixed(2)}`);
 
   let torch: Record<string, number> | null = null;

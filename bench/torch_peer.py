@@ -66,7 +66,38 @@ def main():
         p.grad = torch.randn_like(p)
     adam = torch.optim.Adam(params, lr=1e-3)
     out["Adam step over 100 params (50-layer MLP, width 64)"] = time_it(adam.step, warmup=3, samples=15, inner=10) * 1e6
+    out.update(data_workloads())
     print(json.dumps(out))
+
+
+def data_workloads():
+    """The DataLoader epoch and, where the safetensors package imports, the save + load round trip."""
+    from torch.utils.data import DataLoader, TensorDataset
+    out = {}
+    x, y = torch.randn(60000, 784), torch.randint(0, 10, (60000,))
+    loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0))
+
+    def epoch():
+        for _ in loader:
+            pass
+
+    out["DataLoader epoch: 60000x784 float32, batch 64, shuffled"] = time_it(epoch, warmup=1, samples=5) * 1e3
+    try:
+        import os
+        import tempfile
+        from safetensors.torch import load_file, save_file
+    except ImportError:
+        return out
+    tensors = {f"layer{i}.weight": torch.randn(1024, 1024) for i in range(16)}
+    with tempfile.TemporaryDirectory() as d:
+        f = os.path.join(d, "model.safetensors")
+
+        def round_trip():
+            save_file(tensors, f)
+            load_file(f)
+
+        out["safetensors save + load, 64 MiB float32"] = 2 * 64 * 2 ** 20 / time_it(round_trip, warmup=1, samples=5) / 1e9
+    return out
 
 
 if __name__ == "__main__":
