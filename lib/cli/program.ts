@@ -71,7 +71,7 @@ function trainCommand(io: CliIO, done: (p: Promise<unknown>) => void): Command {
     .option('--hidden <sizes>', 'hidden layer widths, comma-separated', hiddenArg, d.hidden)
     .option('--dropout <p>', 'dropout after each hidden layer', numberArg('--dropout', (n) => n >= 0 && n < 1, 'in [0, 1)'), d.dropout)
     .option('--epochs <n>', 'most epochs to train', intArg('--epochs', 1), d.epochs)
-    .option('--patience <n>', 'epochs without a better validation score before stopping early', intArg('--patience', 1), d.patience)
+    .option('--patience <n>', 'epochs in which neither the validation metric nor the validation loss improved, before stopping early', intArg('--patience', 1), d.patience)
     .option('--lr <x>', 'Adam learning rate', numberArg('--lr', (n) => n > 0, 'a positive number'), d.lr)
     .option('--weight-decay <x>', 'Adam weight decay', numberArg('--weight-decay', (n) => n >= 0, 'a number >= 0'), d.weightDecay)
     .option('--batch-size <n>', 'rows per training batch', intArg('--batch-size', 1), d.batchSize)

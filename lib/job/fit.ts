@@ -21,7 +21,7 @@ export interface FitOptions {
   epochs: number;
   lr: number;
   batchSize: number;
-  /** Epochs without a better validation score before stopping. */
+  /** Epochs in which neither the validation metric nor the validation loss improved, before stopping. */
   patience: number;
   seed: number;
   weightDecay: number;
@@ -91,6 +91,11 @@ export function fit(spec: ModelSpec, frame: Frame, data: FitData, opts: FitOptio
 
   const history: EpochRecord[] = [];
   let best = { epoch: 0, score: -Infinity, valLoss: Infinity, state: snapshot(model) };
+  // Patience counts from the last epoch that improved the metric or the loss: on a small
+  // validation split the metric moves in coarse steps (one row is 3% of 30) and can peak by
+  // chance while the model is still learning, which the loss shows.
+  let lowestValLoss = Infinity;
+  let lastProgress = 0;
   let stoppedEarly = false;
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     model.train();
@@ -122,10 +127,12 @@ export function fit(spec: ModelSpec, frame: Frame, data: FitData, opts: FitOptio
       for (const t of Object.values(best.state)) t.dispose();
       best = { epoch, score, valLoss, state: snapshot(model) };
     }
+    if (improved || valLoss < lowestValLoss) lastProgress = epoch;
+    lowestValLoss = Math.min(lowestValLoss, valLoss);
     const record = { epoch, trainLoss: lossSum / seen, valLoss, valMetric: score };
     history.push(record);
     progress.endEpoch({ ...record, epochs: opts.epochs, metricName: frame.metric, best: improved });
-    if (epoch - best.epoch >= opts.patience) {
+    if (epoch - lastProgress >= opts.patience) {
       stoppedEarly = epoch < opts.epochs;
       break;
     }

@@ -124,7 +124,7 @@ export async function runTrainJob(options: Partial<TrainJobOptions>, log: JobLog
     const seconds = (performance.now() - started) / 1000;
     log.line(
       `${result.stoppedEarly ? 'stopped early' : 'finished'} after ${result.history.length} epochs in ${seconds.toFixed(1)} s; ` +
-        `best epoch ${result.bestEpoch} (val ${metricLabel(frame.metric)} ${fmt(result.bestScore)}), its weights kept`,
+        `best epoch ${result.bestEpoch} (val ${metricLabel(frame.metric)} ${result.bestScore.toFixed(4)}), its weights kept`,
     );
     await report.learningCurves(result, frame);
 
@@ -133,10 +133,10 @@ export async function runTrainJob(options: Partial<TrainJobOptions>, log: JobLog
     if (opts.tune) {
       log.line('grid over learning rate and hidden sizes, each trial trained with early stopping and scored on the validation split:');
       trials = tune(spec, frame, fitData, fitOpts, undefined, (t, i, n) =>
-        log.line(`trial ${i}/${n}: lr ${t.lr}, hidden ${t.hidden.join(',')} -> val ${metricLabel(frame.metric)} ${fmt(t.valScore)} (best epoch ${t.bestEpoch}, ${t.seconds.toFixed(1)} s)`),
+        log.line(`trial ${i}/${n}: lr ${t.lr}, hidden ${t.hidden.join(',')} -> val ${metricLabel(frame.metric)} ${t.valScore.toFixed(4)} (best epoch ${t.bestEpoch}, ${t.seconds.toFixed(1)} s)`),
       );
       const columns = ['lr', 'hidden', 'best epoch', `val ${metricLabel(frame.metric)}`];
-      const rows = trials.map((t) => [String(t.lr), t.hidden.join(','), String(t.bestEpoch), fmt(t.valScore)]);
+      const rows = trials.map((t) => [String(t.lr), t.hidden.join(','), String(t.bestEpoch), t.valScore.toFixed(4)]);
       log.line(`\ntrials, best first:\n${formatRows(columns, rows)}`);
       report.table('6. Tune: trials, best first', columns, rows);
       const best = trials[0];
@@ -145,9 +145,9 @@ export async function runTrainJob(options: Partial<TrainJobOptions>, log: JobLog
         fitOpts.lr = best.lr;
         log.line(`best: lr ${best.lr}, hidden ${best.hidden.join(',')}; retraining it`);
         result = fit(spec, frame, fitData, fitOpts, progressFor(log.stream, (l) => log.line(l)));
-        log.line(`retrained: best epoch ${result.bestEpoch} (val ${metricLabel(frame.metric)} ${fmt(result.bestScore)}); this is the model evaluated below`);
+        log.line(`retrained: best epoch ${result.bestEpoch} (val ${metricLabel(frame.metric)} ${result.bestScore.toFixed(4)}); this is the model evaluated below`);
         await report.learningCurves(result, frame, 'learning_curves_tuned');
-      } else log.line(`no trial beats the model of step 5 (val ${metricLabel(frame.metric)} ${fmt(result.bestScore)}); keeping it`);
+      } else log.line(`no trial beats the model of step 5 (val ${metricLabel(frame.metric)} ${result.bestScore.toFixed(4)}); keeping it`);
     } else log.line('skipped: pass --tune to search learning rate and hidden sizes on the validation split');
 
     step(7, 'Evaluate on the held-out test split');
