@@ -9,6 +9,8 @@ import { stringify } from 'csv-stringify/sync';
 import { readCsv } from '../data';
 import { loadModel, predictRows } from './saved-model';
 import { JobInputError } from './job-error';
+import { featureRows } from './source';
+import { atomicWriteFile } from '../io/atomic-write';
 
 export interface PredictJobOptions {
   model: string;
@@ -33,15 +35,7 @@ function readFeatureRows(file: string, featureNames: string[]): number[][] {
   }
   const missing = featureNames.filter((f) => !table.columns.includes(f));
   if (missing.length) throw new JobInputError(`${file} lacks the feature column(s) the model was trained on: ${missing.join(', ')}`);
-  const columns = featureNames.map((name) => {
-    const values = table.column(name);
-    if (values.length > 0 && typeof values[0] !== 'number')
-      throw new JobInputError(`feature column '${name}' of ${file} is not numeric; the model was trained on numbers there`);
-    const bad = Array.from(values as ArrayLike<number>).findIndex((v) => Number.isNaN(v));
-    if (bad >= 0) throw new JobInputError(`feature column '${name}' of ${file} has a missing value on line ${bad + 2}`);
-    return values as ArrayLike<number>;
-  });
-  return Array.from({ length: table.rows }, (_, i) => columns.map((c) => c[i]));
+  return featureRows(table, featureNames, file);
 }
 
 export function runPredictJob(opts: PredictJobOptions, write: (text: string) => void): PredictJobResult {
@@ -53,9 +47,7 @@ export function runPredictJob(opts: PredictJobOptions, write: (text: string) => 
   if (opts.out) {
     const target = path.resolve(opts.out);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, csv);
-    fs.renameSync(tmp, target);
+    atomicWriteFile(target, (put) => put(Buffer.from(csv)));
     write(`wrote ${predicted.length} predictions to ${opts.out}\n`);
   } else {
     write(csv);

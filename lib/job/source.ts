@@ -73,6 +73,27 @@ function decideTask(values: ArrayLike<number> | readonly string[], asked: Task |
   return integral && distinct.size <= MAX_AUTO_CLASSES ? 'classification' : 'regression';
 }
 
+/**
+ * The rows of the named feature columns, row-major, after checking that each column holds
+ * numbers and no missing values (the errors say which line, and how to fix it).
+ */
+export function featureRows(table: Table, featureNames: readonly string[], where = 'the CSV'): number[][] {
+  const columns = featureNames.map((name) => {
+    const values = table.column(name);
+    if (!isNumericColumn(values)) {
+      const line = lineOf(values, (v) => typeof v === 'string' && v.trim() !== '' && Number.isNaN(Number(v)));
+      const example = line > 0 ? ` (e.g. '${values[line - 2]}' on line ${line})` : '';
+      throw new JobInputError(
+        `feature column '${name}' of ${where} is not numeric${example}; encode it as numbers (for example one column per category) or remove the column`,
+      );
+    }
+    const missing = lineOf(values, (v) => Number.isNaN(v as number));
+    if (missing > 0) throw new JobInputError(`feature column '${name}' of ${where} has a missing value on line ${missing}; fill it in or remove the row`);
+    return values;
+  });
+  return Array.from({ length: table.rows }, (_, i) => columns.map((c) => c[i]));
+}
+
 /** Loads `dataArg` (a bundled name or a CSV path) and checks it can train a model for `target`. */
 export function loadJobData(dataArg: string, opts: { target?: string; task?: Task } = {}): JobData {
   const { table, source, defaultTarget, classOrder } = loadTable(dataArg);
@@ -84,20 +105,7 @@ export function loadJobData(dataArg: string, opts: { target?: string; task?: Tas
 
   const featureNames = table.columns.filter((c) => c !== target);
   if (featureNames.length === 0) throw new JobInputError(`${source} has no feature columns besides the target '${target}'`);
-  const columns = featureNames.map((name) => {
-    const values = table.column(name);
-    if (!isNumericColumn(values)) {
-      const line = lineOf(values, (v) => typeof v === 'string' && v.trim() !== '' && Number.isNaN(Number(v)));
-      const example = line > 0 ? ` (e.g. '${values[line - 2]}' on line ${line})` : '';
-      throw new JobInputError(
-        `feature column '${name}' is not numeric${example}; encode it as numbers (for example one column per category) or remove the column from the CSV`,
-      );
-    }
-    const missing = lineOf(values, (v) => Number.isNaN(v as number));
-    if (missing > 0) throw new JobInputError(`feature column '${name}' has a missing value on line ${missing}; fill it in or remove the row`);
-    return values;
-  });
-  const features = Array.from({ length: table.rows }, (_, i) => columns.map((c) => c[i]));
+  const features = featureRows(table, featureNames, source);
 
   const targetValues = table.column(target);
   const task = decideTask(targetValues, opts.task);

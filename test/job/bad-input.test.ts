@@ -47,7 +47,7 @@ const cases: [string, () => string[], RegExp][] = [
       '--target',
       'label',
     ],
-    /feature column 'color' is not numeric \(e\.g\. 'red' on line 3\); encode it as numbers .* or remove the column/,
+    /feature column 'color' of .* is not numeric \(e\.g\. 'red' on line 3\); encode it as numbers .* or remove the column/,
   ],
   [
     'a target with a single class',
