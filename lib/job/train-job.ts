@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { Device, parseDevice } from '../tensor/device';
 import { cudaIsAvailable } from '../backend/devices';
-import { Table, classBalance, describe, info, sampleRows, head } from '../data';
+import { classBalance, describe, info, sampleRows, head } from '../data';
 import { buildModel } from './model-spec';
 import { describeFrame, Frame, frameClassification, frameRegression, metricLabel } from './frame';
 import { loadJobData, JobData } from './source';
@@ -104,8 +104,9 @@ export async function runTrainJob(options: Partial<TrainJobOptions>, log: JobLog
 
     step(3, 'Prepare the data');
     const prep = prepare(data, { val: opts.valFraction, test: opts.testFraction }, opts.seed, device);
-    describeSplit(log, data, frame, prep);
-    report.section('3. Prepare the data', splitSummary(data, frame, prep).join('\n'));
+    const splitLines = splitSummary(data, frame, prep);
+    for (const l of splitLines) log.line(l);
+    report.section('3. Prepare the data', splitLines.join('\n'));
 
     step(4, 'Choose the model');
     let spec = { kind: 'mlp' as const, inputs: data.featureNames.length, hidden: opts.hidden, outputs: frame.task === 'classification' ? frame.classNames.length : 1, dropout: opts.dropout };
@@ -163,9 +164,12 @@ export async function runTrainJob(options: Partial<TrainJobOptions>, log: JobLog
 
     step(8, 'Predict');
     const testRows = prep.indices.test;
-    const testPredicted = predictedValues(frame, outputs, prep);
+    const classified = frame.task === 'classification' ? classify(outputs) : null;
+    const testPredicted = classified
+      ? classified.preds.map((c) => frame.classNames[c])
+      : (outputs.toArray() as number[][]).map((r) => r[0] * prep.targetScale.std + prep.targetScale.mean);
     const shown = Math.min(5, testRows.length);
-    const probs = frame.task === 'classification' ? classify(outputs).probs : null;
+    const probs = classified?.probs ?? null;
     const sample = Array.from({ length: shown }, (_, i) => {
       const truth = frame.task === 'classification' ? data.classNames[data.y[testRows[i]]] : fmt(data.y[testRows[i]]);
       const pred = testPredicted[i];
@@ -202,11 +206,6 @@ export async function runTrainJob(options: Partial<TrainJobOptions>, log: JobLog
   });
 }
 
-function predictedValues(frame: Frame, outputs: ReturnType<typeof predictOutputs>, prep: Prepared): (string | number)[] {
-  if (frame.task === 'classification') return classify(outputs).preds.map((c) => frame.classNames[c]);
-  return (outputs.toArray() as number[][]).map((r) => r[0] * prep.targetScale.std + prep.targetScale.mean);
-}
-
 function writePredictionsCsv(
   file: string,
   rows: number[],
@@ -237,9 +236,3 @@ function splitSummary(data: JobData, frame: Frame, prep: Prepared): string[] {
     ...(frame.task === 'regression' ? [`target standardized the same way (mean ${fmt(prep.targetScale.mean)}, std ${fmt(prep.targetScale.std)})`] : []),
   ];
 }
-
-function describeSplit(log: JobLog, data: JobData, frame: Frame, prep: Prepared): void {
-  for (const l of splitSummary(data, frame, prep)) log.line(l);
-}
-
-export type { Table };
