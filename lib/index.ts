@@ -24,6 +24,7 @@ export type { DeviceLike } from './tensor/device';
 export type { DType } from './tensor/dtype';
 export { promoteTypes, resultType, canCast } from './tensor/dtype';
 export { broadcastShapes } from './tensor/shape';
+import { emptyPool, poolLimit, setPoolLimit } from './tensor/buffer-pool';
 export { scope, keep, memory } from './tensor/memory';
 export type { MemoryInfo } from './tensor/memory';
 export { setPrintOptions, getPrintOptions } from './tensor/format';
@@ -69,6 +70,12 @@ export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new KilnError(`setNumThreads: expected a positive integer, got ${n}`);
   native.setNumThreads(n);
 }
+
+/**
+ * The CPU buffer pool: freed large buffers kept for reuse (see lib/tensor/buffer-pool.ts).
+ * Its limit defaults to 512 MiB, or KILN_CPU_POOL_BYTES; 0 turns pooling off.
+ */
+export const cpu = { emptyCache: emptyPool, poolLimit, setPoolLimit };
 
 /** CUDA status of this build and machine. */
 export const cuda = {

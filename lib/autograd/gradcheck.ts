@@ -66,7 +66,7 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {})
 
   // Numerical Jacobian: column j = d(outputs) / d(input element j).
   const numerical: number[][][] = diffInputs.map((t) => {
-    const mem = new Float64Array(t.storage.buffer);
+    const mem = new Float64Array(t.storage.exposeBuffer());
     return elementOffsets(t).map((off) => {
       const orig = mem[off];
       mem[off] = orig + eps;

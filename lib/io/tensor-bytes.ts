@@ -47,7 +47,8 @@ export function withTensorBytes<R>(t: Tensor, use: (bytes: Uint8Array) => R): R 
       return c;
     });
     const itemsize = ITEMSIZE[flat.dtype];
-    let bytes = new Uint8Array(flat.buffer, flat.offset * itemsize, byteLength(flat));
+    // `use` may keep these bytes after it returns, so this memory must never be reused.
+    let bytes = new Uint8Array(flat.storage.exposeBuffer(), flat.offset * itemsize, byteLength(flat));
     if (!HOST_LITTLE_ENDIAN && itemsize > 1) {
       bytes = bytes.slice();
       swapByteOrder(bytes, itemsize);

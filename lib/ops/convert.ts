@@ -16,7 +16,7 @@ type Grads = ReadonlyArray<ArgGrad>;
 /** A contiguous copy of `x` (in `dtype` if given). */
 export function copyOf(x: Tensor, dtype: DType = x.dtype, device: Device = x.device): Tensor {
   if (!device.equals(x.device)) moveUnavailable(x.device, device);
-  const out = Tensor.empty(x.shape, dtype, device);
+  const out = Tensor.uninitialized(x.shape, dtype, device);
   encodeView(0, out);
   encodeView(1, x);
   native.copy(out.buffer, x.buffer);

@@ -220,7 +220,7 @@ export const arange = defineOp({
     const n = Math.ceil((end - start) / step);
     const integral = [start, end, step].every(Number.isInteger);
     const dtype = opts.dtype ? assertDType(opts.dtype, 'arange') : integral ? 'int64' : DEFAULT_FLOAT;
-    const t = Tensor.empty([n], dtype, resolveDevice(opts.device));
+    const t = Tensor.uninitialized([n], dtype, resolveDevice(opts.device));
     encodeView(0, t);
     native.arange(t.buffer, start, step);
     return finish(t, opts, 'arange');
@@ -234,7 +234,7 @@ export const linspace = defineOp({
   differentiable: false,
   forward: (start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor => {
     if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: number of steps must be non-negative, got ${steps}`);
-    const t = Tensor.empty([steps], opts.dtype ? assertDType(opts.dtype, 'linspace') : DEFAULT_FLOAT, resolveDevice(opts.device));
+    const t = Tensor.uninitialized([steps], opts.dtype ? assertDType(opts.dtype, 'linspace') : DEFAULT_FLOAT, resolveDevice(opts.device));
     encodeView(0, t);
     native.linspace(t.buffer, start, end);
     return finish(t, opts, 'linspace');

@@ -55,7 +55,7 @@ export function runUnary(kernel: UnaryKernel, op: string, xArg: Tensor, p0 = 0, 
     throw new DTypeError(`${inplaceName(op)}: result type ${outDType} can't be cast to the desired output type ${x.dtype}`);
   const input = castTo(x, dtype);
   if (inplace) beginInPlace(inplaceName(op), x);
-  const out = inplace ? x : Tensor.empty(x.shape, outDType, x.device);
+  const out = inplace ? x : Tensor.uninitialized(x.shape, outDType, x.device);
   encodeView(0, out);
   encodeView(1, input);
   native.unary(opCodes.unary[kernel], out.buffer, input.buffer, p0, p1);
@@ -94,9 +94,9 @@ export function runBinary(kernel: BinaryKernel, op: string, a: TensorOrScalar, b
     if (!canCast(outDType, self.dtype))
       throw new DTypeError(`${inplaceName(op)}: result type ${outDType} can't be cast to the desired output type ${self.dtype}`);
     beginInPlace(inplaceName(op), self);
-    out = self.dtype === outDType ? self : Tensor.empty(shape, outDType, device);
+    out = self.dtype === outDType ? self : Tensor.uninitialized(shape, outDType, device);
   } else {
-    out = Tensor.empty(shape, outDType, device);
+    out = Tensor.uninitialized(shape, outDType, device);
   }
   const { args: [x, y], temps } = operands(1, [[a, dtype], [b, dtype]], shape);
   encodeOut(0, out);
@@ -133,7 +133,7 @@ export function runTernary(kernel: TernaryKernel, op: string, a: Tensor, b: Tens
   const device = commonDevice(op, input, b, c);
   const dtype = computeDType(op, TERNARY_OPS[kernel], resultType([input, b, c]), 'tensors');
   const shape = broadcastShapes(op, input.shape, shapeOf(b), shapeOf(c));
-  const out = Tensor.empty(shape, dtype, device);
+  const out = Tensor.uninitialized(shape, dtype, device);
   const { args: [x, y, z], temps } = operands(1, [[input, dtype], [b, dtype], [c, dtype]], shape);
   encodeOut(0, out);
   native.ternary(opCodes.ternary[kernel], out.buffer, x as ArrayBuffer, y, z, alpha);
@@ -152,7 +152,7 @@ export const where = defineOp({
     const device = commonDevice('where', c, a, b);
     const dtype = resultType([a, b]);
     const shape = broadcastShapes('where', c.shape, shapeOf(a), shapeOf(b));
-    const out = Tensor.empty(shape, dtype, device);
+    const out = Tensor.uninitialized(shape, dtype, device);
     const { args: [cc, x, y], temps } = operands(1, [[c, 'bool'], [a, dtype], [b, dtype]], shape);
     encodeOut(0, out);
     native.where(out.buffer, cc as ArrayBuffer, x, y);

@@ -37,7 +37,7 @@ export const gather = defineOp({
     if (index.ndim !== x.ndim && !(x.ndim === 0 && index.ndim <= 1))
       throw new ShapeError(`gather: index tensor must have the same number of dimensions as input (${x.ndim}), got ${index.ndim}`);
     const d = normalizeDim(dim, x.ndim, 'gather');
-    const out = Tensor.empty(index.shape, x.dtype, x.device);
+    const out = Tensor.uninitialized(index.shape, x.dtype, x.device);
     encodeView(0, out);
     encodeView(1, x);
     encodeView(2, index);
@@ -131,7 +131,7 @@ export const indexSelect = defineOp({
     const d = normalizeDim(dim, x.ndim, 'indexSelect');
     const shape = x.ndim === 0 ? [] : x.shape.slice();
     if (x.ndim > 0) shape[d] = index.numel();
-    const out = Tensor.empty(shape, x.dtype, x.device);
+    const out = Tensor.uninitialized(shape, x.dtype, x.device);
     encodeView(0, out);
     encodeView(1, x);
     encodeView(2, index);
@@ -223,7 +223,7 @@ export const nonzero = defineOp({
   forward: (x: Tensor): Tensor => {
     encodeView(0, x);
     const count = native.countNonzero(x.buffer);
-    const out = Tensor.empty([count, x.ndim], 'int64', x.device);
+    const out = Tensor.uninitialized([count, x.ndim], 'int64', x.device);
     encodeView(0, out);
     encodeView(1, x);
     native.nonzero(out.buffer, x.buffer);
@@ -319,8 +319,8 @@ function triangle(op: string, x: Tensor, diagonal: number, lower: boolean): Tens
   const rows = x.shape[x.ndim - 2];
   const cols = x.shape[x.ndim - 1];
   // keep[i][j] = j - i <= diagonal (lower) or >= diagonal (upper), built from two aranges.
-  const i = Tensor.empty([rows, 1], 'int64', x.device);
-  const j = Tensor.empty([1, cols], 'int64', x.device);
+  const i = Tensor.uninitialized([rows, 1], 'int64', x.device);
+  const j = Tensor.uninitialized([1, cols], 'int64', x.device);
   encodeView(0, i);
   native.arange(i.buffer, 0, 1);
   encodeView(0, j);
@@ -371,8 +371,8 @@ export const sort = defineOp({
 });
 
 function sortKernel(x: Tensor, d: number, descending: boolean): ValuesIndices {
-  const values = Tensor.empty(x.shape, x.dtype, x.device);
-  const indices = Tensor.empty(x.shape, 'int64', x.device);
+  const values = Tensor.uninitialized(x.shape, x.dtype, x.device);
+  const indices = Tensor.uninitialized(x.shape, 'int64', x.device);
   encodeView(0, values);
   encodeView(1, indices);
   encodeView(2, x);

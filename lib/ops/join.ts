@@ -45,7 +45,7 @@ export const cat = defineOp({
     });
     const shape = ref.shape.slice();
     shape[d] = total;
-    const out = Tensor.empty(shape, dtype, device);
+    const out = Tensor.uninitialized(shape, dtype, device);
     let start = 0;
     for (const t of parts) {
       const slot = narrow(out, d, start, t.shape[d]);

@@ -51,7 +51,7 @@ function asBatched(t: Tensor, batch: readonly number[]): Mat3 {
   let temp: Tensor | null = null;
   if (stride === null) {
     // Batch dims that cannot be read with one stride: materialize the broadcast batch.
-    temp = Tensor.empty(full, t.dtype, t.device);
+    temp = Tensor.uninitialized(full, t.dtype, t.device);
     encodeRaw(0, DTYPE_CODE[t.dtype], full, contiguousStrides(full), 0);
     encodeRaw(1, DTYPE_CODE[t.dtype], full, strides, t.offset);
     native.copy(temp.buffer, t.buffer);
@@ -104,7 +104,7 @@ export const matmul = defineOp<(a: Tensor, b: Tensor) => Tensor>({
       );
     const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
     const B = numelOf(batch);
-    const out = Tensor.empty([...batch, M, N], a.dtype, a.device);
+    const out = Tensor.uninitialized([...batch, M, N], a.dtype, a.device);
     const A = asBatched(a, batch);
     const Bm = asBatched(b, batch);
     gemm(out, A, Bm, B, M, K, N);
@@ -189,7 +189,7 @@ export const addmm = defineOp({
     if (shape.length !== 2 || shape[0] !== M || shape[1] !== N)
       throw new ShapeError(`addmm: input of shape ${fmtShape(input.shape)} cannot be broadcast to [${M}, ${N}]`);
     const beta = opts.beta ?? 1;
-    const out = Tensor.empty([M, N], mat1.dtype, mat1.device);
+    const out = Tensor.uninitialized([M, N], mat1.dtype, mat1.device);
     if (beta !== 0) {
       // Seed the output with the broadcast bias; the kernel then accumulates beta * out.
       encodeRaw(0, DTYPE_CODE[out.dtype], [M, N], [N, 1], 0);

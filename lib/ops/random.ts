@@ -99,7 +99,7 @@ function floatDType(op: string, opts: TensorOptions): DType {
 function newTensor(op: string, args: ShapeAndOptions, dtypeOf: (o: RandomOptions) => DType) {
   const { shape, opts } = parseShapeArgs(op, args);
   const o = opts as RandomOptions;
-  const t = Tensor.empty(shape, dtypeOf(o), resolveDevice(o.device));
+  const t = Tensor.uninitialized(shape, dtypeOf(o), resolveDevice(o.device));
   return { t, opts: o };
 }
 
@@ -155,7 +155,7 @@ export const randperm = defineOp({
   forward: (n: number, opts: RandomOptions = {}): Tensor => {
     if (!Number.isInteger(n) || n < 0) throw new ShapeError(`randperm: n must be a non-negative integer, got ${n}`);
     const gen = opts.generator ?? defaultGenerator;
-    const t = Tensor.empty([n], 'int64', resolveDevice(opts.device));
+    const t = Tensor.uninitialized([n], 'int64', resolveDevice(opts.device));
     const offset = gen.advance(n);
     encodeView(0, t);
     native.randperm(t.buffer, gen.seed, offset);
@@ -175,7 +175,7 @@ export const bernoulli = defineOp({
   differentiable: false,
   forward: (x: Tensor, p: number, opts: { generator?: Generator } = {}): Tensor => {
     if (!(p >= 0 && p <= 1)) throw new DTypeError(`bernoulli: expected 0 <= p <= 1, got ${p}`);
-    return fillRandom(Tensor.empty(x.shape, x.dtype, x.device), Dist.Bernoulli, p, 0, opts.generator);
+    return fillRandom(Tensor.uninitialized(x.shape, x.dtype, x.device), Dist.Bernoulli, p, 0, opts.generator);
   },
 });
 

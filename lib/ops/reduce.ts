@@ -40,7 +40,7 @@ function reducedDims(x: Tensor, dim: Dims, op: string): number[] {
 /** Allocates the output, runs `kernel(outBuffer)` with the output encoded in slot `outSlot`. */
 function reduceInto(x: Tensor, dims: number[], keepdim: boolean, outDType: DType, run: (out: Tensor) => void): Tensor {
   const keepShape = x.shape.map((s, i) => (dims.includes(i) ? 1 : s));
-  const out = Tensor.empty(keepShape, outDType, x.device);
+  const out = Tensor.uninitialized(keepShape, outDType, x.device);
   run(out);
   if (keepdim) return out;
   const shape = x.shape.filter((_, i) => !dims.includes(i));
@@ -328,7 +328,7 @@ function argReduce(isMax: boolean, op: string, x: Tensor, dim: number | undefine
   let values: Tensor | null = null;
   let indices = reduceInto(input, dims, keepdim && dim !== undefined, 'int64', (idx) => {
     if (withValues) {
-      values = Tensor.empty(idx.shape, input.dtype, input.device);
+      values = Tensor.uninitialized(idx.shape, input.dtype, input.device);
       encodeReducedOut(0, values, dims);
     }
     encodeReducedOut(1, idx, dims);
@@ -421,7 +421,7 @@ function cumprodGrad(g: Tensor, x: Tensor, out: Tensor, d: number): Tensor {
 function scan(isProd: boolean, op: string, x0: Tensor, dim: number, dtype?: DType): Tensor {
   const x = dtype ? castTo(x0, dtype) : x0;
   const d = normalizeDim(dim, x.ndim, op);
-  const out = Tensor.empty(x.shape, sumDType(x.dtype), x.device);
+  const out = Tensor.uninitialized(x.shape, sumDType(x.dtype), x.device);
   encodeView(0, out);
   encodeView(1, x);
   native.cumulative(isProd, out.buffer, x.buffer, d);
@@ -434,7 +434,7 @@ function softmaxImpl(log: boolean, op: string, x0: Tensor, dim: number, dtype?: 
   if (!isFloating(target)) throw new DTypeError(`${op}: expected a floating point input, got ${x0.dtype}; pass {dtype: 'float32'}`);
   const x = castTo(x0, target);
   const d = normalizeDim(dim, x.ndim, op);
-  const out = Tensor.empty(x.shape, target, x.device);
+  const out = Tensor.uninitialized(x.shape, target, x.device);
   encodeView(0, out);
   encodeView(1, x);
   native.softmax(log, out.buffer, x.buffer, d);

@@ -38,7 +38,7 @@ export function expectTensor(x: unknown, op: string, what: string): Tensor {
 /** `t` itself when it already has `dtype`, else a converted copy. */
 export function castTo(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
-  const out = Tensor.empty(t.shape, dtype, t.device);
+  const out = Tensor.uninitialized(t.shape, dtype, t.device);
   encodeView(0, out);
   encodeView(1, t);
   native.copy(out.buffer, t.buffer);

@@ -3,6 +3,7 @@
  * Deterministic memory release on top of GC: `scope(fn)` disposes every tensor created inside
  * `fn` except those it returns or `keep()`s (tfjs' tidy), and `memory()` reports what is live.
  */
+import { pooledByteCount } from './buffer-pool';
 import { storageStats } from './storage';
 
 /** What scopes need from a tensor; lib/tensor/tensor.ts implements it. */
@@ -92,6 +93,11 @@ export interface MemoryInfo {
   /** Live allocations and their bytes on the CPU. */
   storages: number;
   cpuBytes: number;
+  /**
+   * Bytes of freed CPU buffers kept for reuse (not counted in cpuBytes: no tensor uses them).
+   * `kiln.cpu.emptyCache()` frees them.
+   */
+  cpuPooledBytes: number;
 }
 
 /**
@@ -101,5 +107,5 @@ export interface MemoryInfo {
  */
 export function memory(): MemoryInfo {
   const s = storageStats();
-  return { tensors: s.storages, storages: s.storages, cpuBytes: s.bytes };
+  return { tensors: s.storages, storages: s.storages, cpuBytes: s.bytes, cpuPooledBytes: pooledByteCount() };
 }

@@ -50,9 +50,19 @@ export class Tensor {
     trackTensor(this);
   }
 
-  /** A new contiguous tensor with uninitialised (zeroed) memory. */
+  /** A new contiguous tensor, zero-filled. */
   static empty(shape: Shape, dtype: DType, device: Device = CPU): Tensor {
     const storage = Storage.allocate(numelOf(shape) * ITEMSIZE[dtype], device);
+    return new Tensor(storage, shape.slice(), contiguousStrides(shape), 0, dtype);
+  }
+
+  /**
+   * A new contiguous tensor with unspecified contents (it may reuse a freed tensor's memory),
+   * for op outputs that the kernel writes in full. Anything that reads before writing, or
+   * writes only part of it, must use empty() instead.
+   */
+  static uninitialized(shape: Shape, dtype: DType, device: Device = CPU): Tensor {
+    const storage = Storage.allocateUninitialized(numelOf(shape) * ITEMSIZE[dtype], device);
     return new Tensor(storage, shape.slice(), contiguousStrides(shape), 0, dtype);
   }
 
@@ -68,7 +78,11 @@ export class Tensor {
     return s;
   }
 
-  /** The native buffer for kernel calls (throws if disposed). */
+  /**
+   * The native buffer for kernel calls (throws if disposed). Do not keep it, or a view of it,
+   * past the call: once the tensor is disposed the memory may be reused by another tensor.
+   * Use data() for a view that may be kept.
+   */
   get buffer(): ArrayBuffer {
     return this.storage.buffer;
   }
@@ -144,10 +158,21 @@ export class Tensor {
    * the tensor, and dispose() empties it. Otherwise a copy.
    */
   data(): AnyTypedArray {
+    // The view outlives this call, so the storage's memory must never be reused.
+    return this.elements(true);
+  }
+
+  /**
+   * The elements in row-major order: a view of the storage when contiguous, else a copy.
+   * `escapes` says whether the caller may keep the view; a view used only within the caller
+   * (toArray, printing) leaves the memory reusable.
+   */
+  private elements(escapes: boolean): AnyTypedArray {
     const storage = this.storage;
     const n = this.numel();
     if (this.isContiguous()) {
-      return new TYPED_ARRAY[this.dtype](storage.buffer, this.offset * ITEMSIZE[this.dtype], n);
+      const buffer = escapes ? storage.exposeBuffer() : storage.buffer;
+      return new TYPED_ARRAY[this.dtype](buffer, this.offset * ITEMSIZE[this.dtype], n);
     }
     return new TYPED_ARRAY[this.dtype](this.copyToContiguousBuffer(), 0, n);
   }
@@ -171,7 +196,7 @@ export class Tensor {
 
   /** The elements as nested arrays (int64 as numbers, bool as booleans). */
   toArray(): NestedArray {
-    const flat = this.data();
+    const flat = this.elements(false);
     const dtype = this.dtype;
     if (this.ndim === 0) return toJs(flat[0], dtype);
     let i = 0;
@@ -187,7 +212,7 @@ export class Tensor {
   toString(): string {
     if (this.isDisposed) return `tensor(<disposed>, shape=[${this.shape.join(', ')}], dtype=${this.dtype})`;
     return formatTensor({
-      values: this.data(),
+      values: this.elements(false),
       shape: this.shape,
       dtype: this.dtype,
       device: this.device.toString(),

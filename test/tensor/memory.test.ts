@@ -7,7 +7,7 @@
 import * as kiln from '../../lib';
 
 /** The change in kiln.memory() caused by running fn. */
-function delta(fn: () => void): kiln.MemoryInfo {
+function delta(fn: () => void): Pick<kiln.MemoryInfo, 'tensors' | 'storages' | 'cpuBytes'> {
   const before = kiln.memory();
   fn();
   const after = kiln.memory();
