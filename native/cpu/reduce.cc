@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../core/error.h"
+#include "float_row_kernels.h"
 #include "kernels.h"
 #include "reduce_ops.h"
 #include "reduce_plan.h"
@@ -115,6 +116,32 @@ void combine_chunks(const OuterSchedule& s, const std::vector<V>& partial, V* re
 
 // ---- the two reduction drivers --------------------------------------------------------
 
+// The vectorized loop of float_row_kernels.h that computes `op` over a contiguous float
+// run, where the CPU has one; returns false to leave the run to the portable loop.
+template <class Op>
+bool run_row_kernel(const Op&, const typename Op::In* x, int64_t n, int64_t stride,
+                    typename Op::Lane shift, typename Op::Acc& result) {
+  if constexpr (std::is_same_v<typename Op::In, float>) {
+    const FloatRowKernels* k = stride == 1 ? float_row_kernels() : nullptr;
+    if (!k) return false;
+    if constexpr (std::is_same_v<Op, SumOp<float>>) {
+      result = k->sum(x, n);
+      return true;
+    } else if constexpr (std::is_same_v<Op, SumOp<float, MapExpDiff>>) {
+      result = k->exp_sum(x, n, shift);
+      return true;
+    } else if constexpr (std::is_same_v<Op, ExtremumOp<float, true>>) {
+      result = k->max(x, n);
+      return true;
+    } else if constexpr (std::is_same_v<Op, ExtremumOp<float, false>>) {
+      result = k->min(x, n);
+      return true;
+    }
+  }
+  (void)x, (void)n, (void)stride, (void)shift, (void)result;
+  return false;
+}
+
 // Reduces n elements spaced `stride` apart. Each block of kBlock elements goes through
 // kLanes independent lanes (vector registers once compiled), merged pairwise, then folded.
 template <class Op>
@@ -123,6 +150,7 @@ typename Op::Acc reduce_run(const Op& op, const typename Op::In* x, int64_t n, i
   using Lane = typename Op::Lane;
   constexpr int L = kLanes<Lane>;
   typename Op::Acc acc = op.acc_init();
+  if (run_row_kernel(op, x, n, stride, shift, acc)) return acc;
   if (n < L) {
     Lane l = op.lane_init();
     for (int64_t i = 0; i < n; ++i) l = op.step(l, x[i * stride], shift);
@@ -818,10 +846,27 @@ double exp_store_sum(const T* x, T* y, int64_t n, T m) {
   return total;
 }
 
+// A contiguous float row through the vector kernels, in three passes over the row (which
+// stays in cache between them): the max, the exponentials (stored for softmax) with their
+// sum, and the normalized values. Same formulas as softmax_line below.
+template <bool kLog>
+void softmax_row(const FloatRowKernels& k, const float* x, float* y, int64_t n) {
+  const float m = k.max(x, n);
+  if (kLog) {
+    k.sub_sub(x, y, n, m, float(std::log(k.exp_sum(x, n, m))));
+  } else {
+    k.scale(y, n, float(1.0 / k.exp_store_sum(x, y, n, m)));
+  }
+}
+
 // One line of length n: max, sum of exponentials, then the normalized values. The
 // arithmetic follows PyTorch: softmax multiplies by 1/sum; log_softmax is (x - max) - log(sum).
 template <class T, bool kLog>
 void softmax_line(const T* x, T* y, int64_t n, int64_t sx, int64_t sy) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (sx == 1 && sy == 1)
+      if (const FloatRowKernels* k = float_row_kernels()) return softmax_row<kLog>(*k, x, y, n);
+  }
   const T m = reduce_run(ExtremumOp<T, true>{}, x, n, sx, T());
   if (kLog) {
     const double sum = reduce_run(SumOp<T, MapExpDiff>{}, x, n, sx, m);

@@ -23,15 +23,30 @@ template <class T> using storage_t = std::conditional_t<std::is_same_v<T, bool>,
 inline int64_t wrap_add(int64_t a, int64_t b) { return int64_t(uint64_t(a) + uint64_t(b)); }
 inline int64_t wrap_mul(int64_t a, int64_t b) { return int64_t(uint64_t(a) * uint64_t(b)); }
 
+// Constants of the float exp shared by the portable exp_vec below and the vectorized one of
+// float_row_kernels_impl.h: Cody-Waite reduction to r in [-ln2/2, ln2/2], where
+// exp(x) = 2^n * exp(r), and the Cephes polynomial for exp(r) (under 2 ulp over the range).
+namespace expf_const {
+constexpr float kLog2e = 1.44269504088896341f;
+constexpr float kLn2Hi = 0.693359375f;     // ln 2 = kLn2Hi + kLn2Lo; kLn2Hi * n is exact
+constexpr float kLn2Lo = -2.12194440e-4f;
+constexpr float kRound = 12582912.0f;      // 1.5 * 2^23: adding it rounds to an integer
+constexpr int32_t kRoundBits = 0x4B400000;  // its bit pattern, whose low bits then hold n
+constexpr float kMin = -104.0f;            // below: expf is 0 (after the subnormals)
+constexpr float kMax = 89.0f;              // above: expf is inf
+constexpr float kPoly[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                            4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+}  // namespace expf_const
+
 // exp() in a form compilers vectorize: no library call and no float comparison or
 // float-to-int conversion (under the default -ftrapping-math compilers turn those into
-// branches that block vectorization). Cody-Waite reduction to r in [-ln2/2, ln2/2], the
-// Cephes polynomial (under 2 ulp over the whole range), and the scaling by 2^n split in two
-// factors so that results overflow to inf and underflow through the subnormals like expf.
+// branches that block vectorization). The scaling by 2^n is split in two factors so that
+// results overflow to inf and underflow through the subnormals like expf.
 // Double precision uses the library's exp.
 inline float exp_vec(float x) {
-  // Clamps x to [-104, 89] (beyond which expf is 0 or inf) on its bit pattern, as integers:
-  // the magnitude's bits order like the magnitude. NaN is left as it is and propagates.
+  using namespace expf_const;
+  // Clamps x to [kMin, kMax] on its bit pattern, as integers: the magnitude's bits order
+  // like the magnitude. NaN is left as it is and propagates.
   int32_t xb;
   std::memcpy(&xb, &x, sizeof xb);
   const int32_t mag = xb & 0x7FFFFFFF;
@@ -40,20 +55,15 @@ inline float exp_vec(float x) {
   const int32_t cb = (xb & int32_t(0x80000000u)) | cmag;
   float xc;
   std::memcpy(&xc, &cb, sizeof xc);
-  // Adding 1.5 * 2^23 rounds to an integer, which lands in the low mantissa bits of t.
-  const float t = xc * 1.44269504088896341f + 12582912.0f;
-  const float n = t - 12582912.0f;
+  const float t = xc * kLog2e + kRound;
+  const float n = t - kRound;
   uint32_t tb;
   std::memcpy(&tb, &t, sizeof tb);
-  const int32_t ni = int32_t(tb - 0x4B400000u);
-  const float r = (xc - n * 0.693359375f) - n * -2.12194440e-4f;
+  const int32_t ni = int32_t(tb - uint32_t(kRoundBits));
+  const float r = (xc - n * kLn2Hi) - n * kLn2Lo;
   const float z = r * r;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
+  float p = kPoly[0];
+  for (int k = 1; k < 6; ++k) p = p * r + kPoly[k];
   const float y = p * z + r + 1.0f;
   const int32_t n1 = ni >> 1, n2 = ni - n1;
   const uint32_t b1 = uint32_t(n1 + 127) << 23, b2 = uint32_t(n2 + 127) << 23;

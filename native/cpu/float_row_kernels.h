@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// Vectorized loops over one contiguous run of float32 values, used by the reductions and
+// softmax of reduce.cc. Each instruction set fills one table (float_row_kernels_avx2.cc,
+// float_row_kernels_avx512.cc, both from float_row_kernels_impl.h); callers fall back to
+// their portable loops when float_row_kernels() returns null.
+//
+// Sums add each block of kRowKernelBlock values in float lanes and fold the blocks into a
+// double, as the portable reductions do, so the rounding error is bounded by the block length.
+#pragma once
+#include <cstdint>
+
+namespace kiln::cpu {
+
+constexpr int64_t kRowKernelBlock = 1024;
+
+struct FloatRowKernels {
+  float (*max)(const float* x, int64_t n);  // NaN if any value is NaN; -inf when n == 0
+  float (*min)(const float* x, int64_t n);  // NaN if any value is NaN; +inf when n == 0
+  double (*sum)(const float* x, int64_t n);
+  // Sum of exp(x[i] - shift).
+  double (*exp_sum)(const float* x, int64_t n, float shift);
+  // y[i] = exp(x[i] - shift); returns the sum of the stored values.
+  double (*exp_store_sum)(const float* x, float* y, int64_t n, float shift);
+  // y[i] *= f
+  void (*scale)(float* y, int64_t n, float f);
+  // y[i] = (x[i] - a) - b, rounded after each subtraction as log_softmax's formula is.
+  void (*sub_sub)(const float* x, float* y, int64_t n, float a, float b);
+};
+
+// The table for this CPU, or null where no vector variant applies.
+const FloatRowKernels* float_row_kernels();
+
+const FloatRowKernels* float_row_kernels_avx2();
+const FloatRowKernels* float_row_kernels_avx512();
+
+}  // namespace kiln::cpu

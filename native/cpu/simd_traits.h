@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// Thin wrappers over the AVX2 and AVX-512F float intrinsics, with the same names for both
+// widths, so that a kernel is written once as a template over the traits type (see
+// float_row_kernels_impl.h). Each wrapper carries its own target attribute: only code that
+// runs after the CPU check uses them, and the rest of the addon keeps baseline flags.
+#pragma once
+#include "cpu_isa.h"
+
+#if KILN_CPU_X86
+#include <immintrin.h>
+
+#define KILN_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define KILN_TARGET_AVX512 __attribute__((target("avx512f")))
+
+namespace kiln::cpu::simd {
+
+struct Avx2 {
+  using F = __m256;
+  using I = __m256i;
+  using M = __m256;  // lane masks are all-ones float lanes
+  static constexpr int kWidth = 8;
+
+  KILN_TARGET_AVX2 static F load(const float* p) { return _mm256_loadu_ps(p); }
+  KILN_TARGET_AVX2 static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  KILN_TARGET_AVX2 static F set1(float v) { return _mm256_set1_ps(v); }
+  KILN_TARGET_AVX2 static F add(F a, F b) { return _mm256_add_ps(a, b); }
+  KILN_TARGET_AVX2 static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
+  KILN_TARGET_AVX2 static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  KILN_TARGET_AVX2 static F fmadd(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
+  KILN_TARGET_AVX2 static F fnmadd(F a, F b, F c) { return _mm256_fnmadd_ps(a, b, c); }
+  // Like the instructions: when either operand is NaN, the second one is returned.
+  KILN_TARGET_AVX2 static F min(F a, F b) { return _mm256_min_ps(a, b); }
+  KILN_TARGET_AVX2 static F max(F a, F b) { return _mm256_max_ps(a, b); }
+
+  KILN_TARGET_AVX2 static I bits(F v) { return _mm256_castps_si256(v); }
+  KILN_TARGET_AVX2 static F from_bits(I v) { return _mm256_castsi256_ps(v); }
+  KILN_TARGET_AVX2 static I set1i(int32_t v) { return _mm256_set1_epi32(v); }
+  KILN_TARGET_AVX2 static I addi(I a, I b) { return _mm256_add_epi32(a, b); }
+  KILN_TARGET_AVX2 static I subi(I a, I b) { return _mm256_sub_epi32(a, b); }
+  KILN_TARGET_AVX2 static I half(I v) { return _mm256_srai_epi32(v, 1); }
+  KILN_TARGET_AVX2 static I to_exponent(I v) { return _mm256_slli_epi32(v, 23); }
+
+  KILN_TARGET_AVX2 static M no_lanes() { return _mm256_setzero_ps(); }
+  KILN_TARGET_AVX2 static M nan_lanes(F v) { return _mm256_cmp_ps(v, v, _CMP_UNORD_Q); }
+  KILN_TARGET_AVX2 static M either(M a, M b) { return _mm256_or_ps(a, b); }
+  KILN_TARGET_AVX2 static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
+};
+
+// min, max and the shifts go through their zero-masking forms with every lane selected: the
+// plain forms pass an undefined vector that GCC 12 reports as used uninitialized.
+struct Avx512 {
+  using F = __m512;
+  using I = __m512i;
+  using M = __mmask16;
+  static constexpr int kWidth = 16;
+  static constexpr __mmask16 kAll = 0xFFFF;
+
+  KILN_TARGET_AVX512 static F load(const float* p) { return _mm512_loadu_ps(p); }
+  KILN_TARGET_AVX512 static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  KILN_TARGET_AVX512 static F set1(float v) { return _mm512_set1_ps(v); }
+  KILN_TARGET_AVX512 static F add(F a, F b) { return _mm512_add_ps(a, b); }
+  KILN_TARGET_AVX512 static F sub(F a, F b) { return _mm512_sub_ps(a, b); }
+  KILN_TARGET_AVX512 static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  KILN_TARGET_AVX512 static F fmadd(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
+  KILN_TARGET_AVX512 static F fnmadd(F a, F b, F c) { return _mm512_fnmadd_ps(a, b, c); }
+  KILN_TARGET_AVX512 static F min(F a, F b) { return _mm512_maskz_min_ps(kAll, a, b); }
+  KILN_TARGET_AVX512 static F max(F a, F b) { return _mm512_maskz_max_ps(kAll, a, b); }
+
+  KILN_TARGET_AVX512 static I bits(F v) { return _mm512_castps_si512(v); }
+  KILN_TARGET_AVX512 static F from_bits(I v) { return _mm512_castsi512_ps(v); }
+  KILN_TARGET_AVX512 static I set1i(int32_t v) { return _mm512_set1_epi32(v); }
+  KILN_TARGET_AVX512 static I addi(I a, I b) { return _mm512_add_epi32(a, b); }
+  KILN_TARGET_AVX512 static I subi(I a, I b) { return _mm512_sub_epi32(a, b); }
+  KILN_TARGET_AVX512 static I half(I v) { return _mm512_maskz_srai_epi32(kAll, v, 1); }
+  KILN_TARGET_AVX512 static I to_exponent(I v) { return _mm512_maskz_slli_epi32(kAll, v, 23); }
+
+  KILN_TARGET_AVX512 static M no_lanes() { return 0; }
+  KILN_TARGET_AVX512 static M nan_lanes(F v) { return _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q); }
+  KILN_TARGET_AVX512 static M either(M a, M b) { return M(a | b); }
+  KILN_TARGET_AVX512 static bool any(M m) { return m != 0; }
+};
+
+}  // namespace kiln::cpu::simd
+
+#endif  // KILN_CPU_X86
