@@ -987,6 +987,25 @@ void softmax_outer(const ReduceGeometry& g, const T* x, T* y) {
   });
 }
 
+// One chunk of a long contiguous float line through the vector kernels, where the CPU has
+// them: (x - m) - f for log_softmax, exp(x - m) * f for softmax. Returns false otherwise.
+template <bool kLog, class T>
+bool write_chunk_with_row_kernels(const T* x, T* y, int64_t n, int64_t sx, int64_t sy, T m, T f) {
+  if constexpr (std::is_same_v<T, float>) {
+    const FloatRowKernels* k = sx == 1 && sy == 1 ? float_row_kernels() : nullptr;
+    if (!k) return false;
+    if (kLog) {
+      k->sub_sub(x, y, n, m, f);
+    } else {
+      k->exp_store_sum(x, y, n, m);
+      k->scale(y, n, f);
+    }
+    return true;
+  }
+  (void)x, (void)y, (void)n, (void)sx, (void)sy, (void)m, (void)f;
+  return false;
+}
+
 // Few long lines along the fastest dim: the max and the sum of exponentials come from the
 // inner reduction driver (which splits long lines across threads), then chunks of every line
 // are written in parallel.
@@ -1008,6 +1027,7 @@ void softmax_long_lines(const ReduceGeometry& g, const T* x, T* y) {
       const T f = kLog ? T(std::log(sum[size_t(o)])) : T(1.0 / sum[size_t(o)]);
       const T* xl = x + kc.off[0];
       T* yl = y + kc.off[1];
+      if (write_chunk_with_row_kernels<kLog>(xl + i0, yl + i0, i1 - i0, sx, sy, m, f)) continue;
       if (sx == 1 && sy == 1) {
         for (int64_t i = i0; i < i1; ++i) yl[i] = kLog ? (xl[i] - m) - f : exp_vec(xl[i] - m) * f;
       } else {
