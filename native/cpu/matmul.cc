@@ -17,6 +17,7 @@
 #include "../core/error.h"
 #include "kernels.h"
 #include "matmul_kernels.h"
+#include "cpu_isa.h"
 #include "thread_pool.h"
 
 namespace kiln::cpu {
@@ -129,30 +130,10 @@ void ukr_generic(int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, const T* b,
     }
 }
 
-enum class Isa { Generic = 0, Avx2 = 1, Avx512 = 2 };
+using Isa = CpuIsa;
 
-// The best instruction set the CPU offers. KILN_CPU_ISA=generic|avx2 caps the choice, so the
-// other paths can be checked, or compared, on any machine.
-Isa detect_isa() {
-  Isa isa = Isa::Generic;
-#if KILN_GEMM_X86
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    isa = Isa::Avx2;
-    if (__builtin_cpu_supports("avx512f")) isa = Isa::Avx512;
-  }
-#endif
-  if (const char* env = std::getenv("KILN_CPU_ISA")) {
-    if (std::strcmp(env, "generic") == 0) isa = Isa::Generic;
-    else if (std::strcmp(env, "avx2") == 0) isa = std::min(isa, Isa::Avx2);
-  }
-  return isa;
-}
-
-Isa active_isa() {
-  static const Isa isa = detect_isa();
-  return isa;
-}
+// The instruction set chosen once for the process (cpu_isa.h; KILN_CPU_ISA caps it).
+Isa active_isa() { return cpu_isa(); }
 
 // A micro-kernel with its tile (mr x nr) and the cache blocking that suits it.
 //
