@@ -13,6 +13,7 @@ import path from 'node:path';
 import * as kiln from '../lib';
 import * as w from './workloads';
 import * as d from './data-workloads';
+import * as more from './more-workloads';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,7 +55,12 @@ function main(): void {
   const sum = w.sum();
   record(sum);
   record(w.softmax());
+  record(more.logSoftmax());
+  for (const r of more.reductions()) record(r);
+  record(more.batchedMatmul());
+  record(more.transposedMatmul());
   record(w.perOpOverhead());
+  record(more.perOpOverheadWithGrad());
   record(w.mlpTrainStep());
   record(w.optimizerStep());
   record(d.dataLoaderEpoch());

@@ -66,8 +66,28 @@ def main():
         p.grad = torch.randn_like(p)
     adam = torch.optim.Adam(params, lr=1e-3)
     out["Adam step over 100 params (50-layer MLP, width 64)"] = time_it(adam.step, warmup=3, samples=15, inner=10) * 1e6
+    out.update(more_workloads())
     out.update(data_workloads())
     print(json.dumps(out))
+
+
+def more_workloads():
+    """Batched and transposed matmul, mean/max and per-dim sums, log_softmax, graph-recording overhead."""
+    out = {}
+    a, b = torch.randn(64, 128, 128), torch.randn(64, 128, 128)
+    out["bmm [64,128,128] x [64,128,128]"] = 2 * 64 * 128 ** 3 / time_it(lambda: torch.bmm(a, b), samples=15) / 1e9
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    out["matmul a.T @ b.T N=1024"] = 2 * 1024 ** 3 / time_it(lambda: a.t() @ b.t()) / 1e9
+    v, m = torch.rand(N24), torch.rand(4096, 4096)
+    out["mean 2^24 float32"] = 4 * N24 / time_it(lambda: v.mean(), samples=15) / 1e9
+    out["amax 2^24 float32"] = 4 * N24 / time_it(lambda: v.amax(), samples=15) / 1e9
+    out["sum dim 0 of [4096, 4096]"] = 4 * N24 / time_it(lambda: m.sum(0), samples=15) / 1e9
+    out["sum dim 1 of [4096, 4096]"] = 4 * N24 / time_it(lambda: m.sum(1), samples=15) / 1e9
+    x = torch.randn(4096, 1024)
+    out["logSoftmax [4096, 1024] float32, dim 1"] = time_it(lambda: torch.log_softmax(x, 1), samples=15) * 1e3
+    g, h = torch.rand(4, requires_grad=True), torch.rand(4)
+    out["per-op overhead with grad: a.add(b), a requires grad"] = time_it(lambda: g.add(h), warmup=3, samples=9, inner=20000) * 1e6
+    return out
 
 
 def data_workloads():

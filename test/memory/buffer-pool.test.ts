@@ -32,7 +32,7 @@ describe('CPU buffer pool', () => {
     expect(second.buffer).toBe(firstBuffer);
     expect(kiln.memory().cpuPooledBytes).toBe(0);
     // The reused memory holds the new result, not the old one (1 * 1, not 1 + 1).
-    expect(Array.from(second.data().subarray(0, 3))).toEqual([1, 1, 1]);
+    expect(Array.from((second.data() as Float32Array).subarray(0, 3))).toEqual([1, 1, 1]);
     [a, b, second].forEach((t) => t.dispose());
   });
 
