@@ -20,10 +20,24 @@ import { Device } from './device';
 
 let liveStorages = 0;
 let liveBytes = 0;
-const collected = new FinalizationRegistry<number>((nbytes) => {
+/**
+ * What the live counts hold for one storage. The storage and its finalizer share it, so that
+ * release() can take the storage out of the counts with a flag instead of unregistering it
+ * (FinalizationRegistry.unregister by token costs about as much as a small kernel call).
+ */
+interface Tally {
+  nbytes: number;
+  counted: boolean;
+}
+
+function uncount(tally: Tally): void {
+  if (!tally.counted) return;
+  tally.counted = false;
   liveStorages--;
-  liveBytes -= nbytes;
-});
+  liveBytes -= tally.nbytes;
+}
+
+const collected = new FinalizationRegistry<Tally>(uncount);
 
 export class Storage {
   /**
@@ -35,6 +49,7 @@ export class Storage {
   private mem: ArrayBuffer | null;
   /** Whether the buffer may go to the pool on release (kiln's own and never handed out). */
   private reusable: boolean;
+  private readonly tally: Tally;
 
   private constructor(
     buffer: ArrayBuffer,
@@ -46,7 +61,8 @@ export class Storage {
     this.reusable = reusable;
     liveStorages++;
     liveBytes += nbytes;
-    collected.register(this, nbytes, this);
+    this.tally = { nbytes, counted: true };
+    collected.register(this, this.tally);
   }
 
   /** A zero-filled allocation of `nbytes` on `device` (only the CPU exists in this build). */
@@ -98,9 +114,7 @@ export class Storage {
     const buffer = this.mem;
     if (--this.refs > 0 || buffer === null) return;
     this.mem = null;
-    collected.unregister(this);
-    liveStorages--;
-    liveBytes -= this.nbytes;
+    uncount(this.tally);
     if (!this.reusable || !offerToPool(buffer)) native.detach(buffer);
   }
 }
