@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { KilnError } from '../errors';
+import { packageRoot } from '../backend/load';
 import { runTrainJob, JobLog } from '../job/train-job';
 import { runPredictJob } from '../job/predict-job';
 import { TRAIN_DEFAULTS, TrainJobOptions } from '../job/options';
@@ -47,17 +48,6 @@ function hiddenArg(v: string): number[] {
   if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1))
     throw new InvalidArgumentError(`--hidden takes positive layer widths separated by commas, e.g. 64,32; got '${v}'`);
   return sizes;
-}
-
-/** The package root (where package.json is), from lib/cli or dist/lib/cli. */
-function packageRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new KilnError('kiln: cannot find the package root');
-    dir = up;
-  }
-  return dir;
 }
 
 function trainCommand(io: CliIO, done: (p: Promise<unknown>) => void): Command {

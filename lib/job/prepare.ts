@@ -47,10 +47,10 @@ export function targetTensor(data: Pick<JobData, 'task'>, y: number[], scale: Ta
   );
 }
 
+/** The target's mean and population std, as StandardScaler fits a column; a constant target keeps scale 1. */
 export function fitTargetScale(y: number[]): TargetScale {
-  const mean = y.reduce((a, b) => a + b, 0) / y.length;
-  const std = Math.sqrt(y.reduce((a, b) => a + (b - mean) ** 2, 0) / y.length) || 1;
-  return { mean, std };
+  const scaler = new StandardScaler().fit(tensor(y.map((v) => [v]), { dtype: 'float64' }));
+  return { mean: scaler.mean[0], std: scaler.std[0] || 1 };
 }
 
 export function prepare(data: JobData, fractions: SplitFractions, seed: number, device: DeviceLike): Prepared {

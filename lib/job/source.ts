@@ -6,12 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readCsv, Table, datasets, TARGET_COLUMN } from '../data';
+import { readCsv, Table, datasets, DATASET_NAMES, TARGET_COLUMN } from '../data';
 import type { Task } from './model-spec';
 import { JobInputError } from './job-error';
 
-export const BUNDLED = ['breast-cancer', 'digits', 'iris', 'wine'] as const;
-export type BundledName = (typeof BUNDLED)[number];
+/** The bundled data sets' names as `--data` takes them (the data layer's, with '-' for '_'). */
+export const BUNDLED: readonly string[] = DATASET_NAMES.map((n) => n.replace(/_/g, '-'));
 
 export interface JobData {
   /** Where the data came from, for the log. */
@@ -31,7 +31,7 @@ export interface JobData {
 /** Integer targets with at most this many distinct values are taken as classes. */
 const MAX_AUTO_CLASSES = 20;
 
-function bundledTable(name: BundledName): { table: Table; target: string; classNames: string[] } {
+function bundledTable(name: string): { table: Table; target: string; classNames: string[] } {
   const table = datasets.table(name);
   const { classNames, featureNames } = datasets.load(name);
   // The class names in place of their indices, as a user's CSV would hold them.
@@ -41,8 +41,8 @@ function bundledTable(name: BundledName): { table: Table; target: string; classN
 }
 
 function loadTable(dataArg: string): { table: Table; source: string; defaultTarget?: string; classOrder?: string[] } {
-  if ((BUNDLED as readonly string[]).includes(dataArg)) {
-    const b = bundledTable(dataArg as BundledName);
+  if (BUNDLED.includes(dataArg)) {
+    const b = bundledTable(dataArg);
     return { table: b.table, source: `bundled data set '${dataArg}'`, defaultTarget: b.target, classOrder: b.classNames };
   }
   const file = path.resolve(dataArg);

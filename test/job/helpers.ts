@@ -6,6 +6,7 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { JobLog } from '../../lib/job/train-job';
 import type { CliIO } from '../../lib/cli/program';
+export { mulberry32 } from '../helpers/prng';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `kiln-${prefix}-`));
@@ -43,16 +44,4 @@ export function snapshotDir(dir: string): Map<string, Buffer> {
   };
   walk(dir);
   return files;
-}
-
-/** Mulberry32: a seeded PRNG independent of kiln's generator, for synthetic data. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

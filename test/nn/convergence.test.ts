@@ -4,6 +4,7 @@
 // two interleaved spirals (a boundary no linear model can draw). Everything is seeded, so a
 // failure means the training stack changed, not that the data did.
 import * as kiln from '../../lib';
+import { mulberry32 } from '../helpers/prng';
 
 const { nn, optim } = kiln;
 type Tensor = kiln.Tensor;
@@ -46,18 +47,6 @@ test('Linear(1, 1) trained with SGD on MSELoss recovers y = 0.7 x + 0.3 from noi
   expect(last).toBeLessThan(2e-4);
   expect(last).toBeLessThan(first);
 });
-
-/** Mulberry32: a tiny seeded PRNG, so the spiral data does not depend on kiln's generator. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The classic two-spiral set: r = t, angle = TURNS * 2 pi t; class 1 is class 0 rotated by pi. */
 function twoSpirals(perClass: number, seed: number): { x: Tensor; y: Tensor } {
