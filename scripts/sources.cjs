@@ -12,7 +12,7 @@ const listDir = (dir, ext) =>
     : [];
 
 const cpu = [...listDir('native/core', '.cc'), ...listDir('native/cpu', '.cc'), ...listDir('native/binding', '.cc')];
-const cuda = [...cpu, ...listDir('cuda', '.cu'), ...listDir('cuda', '.cc')];
+const cuda = [...cpu, ...listDir('cuda', '.cu')];
 
 if (require.main === module) {
   const list = process.argv[2] === 'cuda' ? cuda : cpu;

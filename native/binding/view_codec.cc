@@ -80,6 +80,7 @@ TensorView decode_view(Napi::Env env, int slot, const Napi::Value& storage, cons
 TensorView scalar_view(const TensorView& like, DType dtype, double value, char* buffer) {
   TensorView v;
   v.dtype = dtype;
+  v.device = kHostScalar;
   v.ndim = like.ndim;
   for (int d = 0; d < like.ndim; ++d) {
     v.shape[d] = like.shape[d];

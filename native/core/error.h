@@ -10,7 +10,9 @@
 
 namespace kiln {
 
-enum class ErrorCode { InvalidArgument, Shape, DType, Index, Device, NotCompiledWithCuda, Internal };
+// Cuda: a CUDA runtime or kernel failure (including errors found asynchronously at the next
+// synchronizing call); OutOfMemory: an allocation failed even after freeing cached blocks.
+enum class ErrorCode { InvalidArgument, Shape, DType, Index, Device, NotCompiledWithCuda, Cuda, OutOfMemory, Internal };
 
 inline const char* error_code_name(ErrorCode c) {
   switch (c) {
@@ -20,6 +22,8 @@ inline const char* error_code_name(ErrorCode c) {
     case ErrorCode::Index: return "KILN_INDEX";
     case ErrorCode::Device: return "KILN_DEVICE";
     case ErrorCode::NotCompiledWithCuda: return "KILN_NOT_COMPILED_WITH_CUDA";
+    case ErrorCode::Cuda: return "KILN_CUDA";
+    case ErrorCode::OutOfMemory: return "KILN_OUT_OF_MEMORY";
     case ErrorCode::Internal: return "KILN_INTERNAL";
   }
   return "KILN_INTERNAL";

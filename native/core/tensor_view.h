@@ -11,9 +11,16 @@ namespace kiln {
 
 constexpr int kMaxDims = 16;
 
+// Where a view's memory lives. CUDA views hold device addresses, which host code must never
+// dereference; a host scalar is a JS number broadcast to a shape (strides all 0) whose one
+// element sits in host memory, on no device: CUDA kernels take its value by argument.
+constexpr int kCpuDevice = -1;
+constexpr int kHostScalar = -2;
+
 struct TensorView {
   char* data = nullptr;  // address of the view's first element (storage offset applied)
   DType dtype = DType::F32;
+  int device = kCpuDevice;  // kCpuDevice, kHostScalar, or a CUDA device index (0, 1, ...)
   int ndim = 0;
   int64_t shape[kMaxDims] = {};
   int64_t strides[kMaxDims] = {};  // in elements, never negative
@@ -32,6 +39,8 @@ struct TensorView {
     }
     return true;
   }
+  bool is_cuda() const { return device >= 0; }
+  bool is_host_scalar() const { return device == kHostScalar; }
   template <class T> T* ptr() const { return reinterpret_cast<T*>(data); }
 };
 
