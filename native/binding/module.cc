@@ -12,6 +12,7 @@
 #include "../cpu/kernels.h"
 #include "../cpu/thread_pool.h"
 #include "args.h"
+#include "device_dispatch.h"
 #include "view_codec.h"
 
 namespace kiln::binding {
@@ -92,14 +93,6 @@ Napi::Value Detach(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value CudaInfo(const Napi::CallbackInfo& info) {
-  Napi::Object r = Napi::Object::New(info.Env());
-  r.Set("compiled", false);
-  r.Set("deviceCount", 0);
-  r.Set("error", "kiln was built without CUDA (run `npm run build:cuda` on a machine with nvcc)");
-  return r;
-}
-
 // ---- elementwise --------------------------------------------------------------------
 
 // unary(op, out, in, p0, p1)
@@ -108,7 +101,8 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   TensorView out = view(info, 0, 1, "unary", "output");
   TensorView in = view(info, 1, 2, "unary", "input");
   check_same_shape(out, in, "unary");
-  cpu::unary(op, out, in, num(info, 3, "unary"), num(info, 4, "unary"));
+  const int dev = common_device("unary", {{&out, "output"}, {&in, "input"}});
+  KILN_ON_DEVICE(dev, unary, op, out, in, num(info, 3, "unary"), num(info, 4, "unary"));
   return info.Env().Undefined();
 }
 
@@ -131,7 +125,8 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   check_same_shape(out, b, "binary");
   KILN_CHECK(a.dtype == b.dtype, DType, "binary: operand dtypes differ: ", dtype_name(a.dtype),
              " vs ", dtype_name(b.dtype));
-  cpu::binary(op, out, a, b, num(info, 4, "binary"));
+  const int dev = common_device("binary", {{&out, "output"}, {&a, "input"}, {&b, "other"}});
+  KILN_ON_DEVICE(dev, binary, op, out, a, b, num(info, 4, "binary"));
   return info.Env().Undefined();
 }
 
@@ -147,7 +142,8 @@ Napi::Value Ternary(const Napi::CallbackInfo& info) {
     check_same_shape(out, *v, "ternary");
     check_dtype(*v, out.dtype, "ternary", "operand");
   }
-  cpu::ternary(op, out, a, b, c, num(info, 5, "ternary"));
+  const int dev = common_device("ternary", {{&out, "output"}, {&a, "input"}, {&b, "second operand"}, {&c, "third operand"}});
+  KILN_ON_DEVICE(dev, ternary, op, out, a, b, c, num(info, 5, "ternary"));
   return info.Env().Undefined();
 }
 
@@ -162,7 +158,8 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   for (const TensorView* v : {&cond, &a, &b}) check_same_shape(out, *v, "where");
   check_dtype(a, out.dtype, "where", "input");
   check_dtype(b, out.dtype, "where", "other");
-  cpu::where(out, cond, a, b);
+  const int dev = common_device("where", {{&out, "output"}, {&cond, "condition"}, {&a, "input"}, {&b, "other"}});
+  KILN_ON_DEVICE(dev, where, out, cond, a, b);
   return info.Env().Undefined();
 }
 
@@ -170,23 +167,26 @@ Napi::Value Copy(const Napi::CallbackInfo& info) {
   TensorView out = view(info, 0, 0, "copy", "output");
   TensorView in = view(info, 1, 1, "copy", "input");
   check_same_shape(out, in, "copy");
-  cpu::copy(out, in);
+  const int dev = common_device("copy", {{&out, "output"}, {&in, "input"}});
+  KILN_ON_DEVICE(dev, copy, out, in);
   return info.Env().Undefined();
 }
 
 Napi::Value Fill(const Napi::CallbackInfo& info) {
-  cpu::fill(view(info, 0, 0, "fill", "output"), num(info, 1, "fill"));
+  TensorView out = view(info, 0, 0, "fill", "output");
+  KILN_ON_DEVICE(out.device, fill, out, num(info, 1, "fill"));
   return info.Env().Undefined();
 }
 
 Napi::Value Arange(const Napi::CallbackInfo& info) {
-  cpu::arange(view(info, 0, 0, "arange", "output"), num(info, 1, "arange"), num(info, 2, "arange"));
+  TensorView out = view(info, 0, 0, "arange", "output");
+  KILN_ON_DEVICE(out.device, arange, out, num(info, 1, "arange"), num(info, 2, "arange"));
   return info.Env().Undefined();
 }
 
 Napi::Value Linspace(const Napi::CallbackInfo& info) {
-  cpu::linspace(view(info, 0, 0, "linspace", "output"), num(info, 1, "linspace"),
-                num(info, 2, "linspace"));
+  TensorView out = view(info, 0, 0, "linspace", "output");
+  KILN_ON_DEVICE(out.device, linspace, out, num(info, 1, "linspace"), num(info, 2, "linspace"));
   return info.Env().Undefined();
 }
 
@@ -207,7 +207,8 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   TensorView out = view(info, 0, 1, "reduce", "output");
   TensorView in = view(info, 1, 2, "reduce", "input");
   check_reduced_shape(out, in, "reduce");
-  cpu::reduce(op, out, in, num(info, 3, "reduce"));
+  const int dev = common_device("reduce", {{&out, "output"}, {&in, "input"}});
+  KILN_ON_DEVICE(dev, reduce, op, out, in, num(info, 3, "reduce"));
   return info.Env().Undefined();
 }
 
@@ -227,7 +228,8 @@ Napi::Value ReduceArg(const Napi::CallbackInfo& info) {
     check_same_shape(values, indices, "max/min");
     check_dtype(values, in.dtype, "max/min", "values");
   }
-  cpu::reduce_arg(is_max, has_values ? &values : nullptr, indices, in, dim);
+  const int dev = common_device("max/min", {{&in, "input"}, {&indices, "indices"}, {has_values ? &values : nullptr, "values"}});
+  KILN_ON_DEVICE(dev, reduce_arg, is_max, has_values ? &values : nullptr, indices, in, dim);
   return info.Env().Undefined();
 }
 
@@ -238,7 +240,8 @@ Napi::Value Cumulative(const Napi::CallbackInfo& info) {
   int dim = integer(info, 3, "cumsum");
   check_same_shape(out, in, "cumsum");
   check_dim(dim, in, "cumsum");
-  cpu::cumulative(info[0].ToBoolean(), out, in, dim);
+  const int dev = common_device("cumsum", {{&out, "output"}, {&in, "input"}});
+  KILN_ON_DEVICE(dev, cumulative, info[0].ToBoolean(), out, in, dim);
   return info.Env().Undefined();
 }
 
@@ -250,7 +253,8 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   check_same_shape(out, in, "softmax");
   check_dtype(out, in.dtype, "softmax", "output");
   check_dim(dim, in, "softmax");
-  cpu::softmax(info[0].ToBoolean(), out, in, dim);
+  const int dev = common_device("softmax", {{&out, "output"}, {&in, "input"}});
+  KILN_ON_DEVICE(dev, softmax, info[0].ToBoolean(), out, in, dim);
   return info.Env().Undefined();
 }
 
@@ -271,7 +275,8 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
              out.shape[0], ", ", out.shape[1], ", ", out.shape[2], "]");
   check_dtype(a, out.dtype, "matmul", "input");
   check_dtype(b, out.dtype, "matmul", "other");
-  cpu::matmul(out, a, b, num(info, 3, "matmul"), num(info, 4, "matmul"));
+  const int dev = common_device("matmul", {{&out, "output"}, {&a, "input"}, {&b, "other"}});
+  KILN_ON_DEVICE(dev, matmul, out, a, b, num(info, 3, "matmul"), num(info, 4, "matmul"));
   return info.Env().Undefined();
 }
 
@@ -292,7 +297,8 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   for (int d = 0; d < in.ndim; ++d)
     KILN_CHECK(d == dim || index.shape[d] <= in.shape[d], Shape, "gather: index size ",
                index.shape[d], " exceeds input size ", in.shape[d], " at dim ", d);
-  cpu::gather(out, in, dim, index);
+  const int dev = common_device("gather", {{&out, "output"}, {&in, "input"}, {&index, "index"}});
+  KILN_ON_DEVICE(dev, gather, out, in, dim, index);
   return info.Env().Undefined();
 }
 
@@ -316,7 +322,8 @@ Napi::Value Scatter(const Napi::CallbackInfo& info) {
     KILN_CHECK(d == dim || index.shape[d] <= self.shape[d], Shape, "scatter: index size ",
                index.shape[d], " exceeds self size ", self.shape[d], " at dim ", d);
   }
-  cpu::scatter(self, dim, index, src, reduce);
+  const int dev = common_device("scatter", {{&self, "self"}, {&index, "index"}, {&src, "src"}});
+  KILN_ON_DEVICE(dev, scatter, self, dim, index, src, reduce);
   return info.Env().Undefined();
 }
 
@@ -334,7 +341,8 @@ Napi::Value IndexSelect(const Napi::CallbackInfo& info) {
   for (int d = 0; d < in.ndim; ++d)
     KILN_CHECK(out.shape[d] == (d == dim ? index.numel() : in.shape[d]), Shape,
                "indexSelect: bad output size at dim ", d);
-  cpu::index_select(out, in, dim, index);
+  const int dev = common_device("indexSelect", {{&out, "output"}, {&in, "input"}, {&index, "index"}});
+  KILN_ON_DEVICE(dev, index_select, out, in, dim, index);
   return info.Env().Undefined();
 }
 
@@ -352,13 +360,15 @@ Napi::Value IndexAdd(const Napi::CallbackInfo& info) {
   for (int d = 0; d < self.ndim; ++d)
     KILN_CHECK(src.shape[d] == (d == dim ? index.numel() : self.shape[d]), Shape,
                "indexAdd: bad source size at dim ", d);
-  cpu::index_add(self, dim, index, src, num(info, 4, "indexAdd"));
+  const int dev = common_device("indexAdd", {{&self, "self"}, {&index, "index"}, {&src, "source"}});
+  KILN_ON_DEVICE(dev, index_add, self, dim, index, src, num(info, 4, "indexAdd"));
   return info.Env().Undefined();
 }
 
 Napi::Value CountNonzero(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(cpu::count_nonzero(
-                                           view(info, 0, 0, "nonzero", "input"))));
+  TensorView in = view(info, 0, 0, "nonzero", "input");
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(KILN_ON_DEVICE(in.device, count_nonzero, in)));
 }
 
 // nonzero(out [count, ndim] int64, in)
@@ -367,9 +377,10 @@ Napi::Value Nonzero(const Napi::CallbackInfo& info) {
   TensorView in = view(info, 1, 1, "nonzero", "input");
   check_dtype(out, DType::I64, "nonzero", "output");
   KILN_CHECK(out.ndim == 2 && out.shape[1] == in.ndim &&
-                 out.shape[0] == cpu::count_nonzero(in),
+                 out.shape[0] == KILN_ON_DEVICE(in.device, count_nonzero, in),
              Shape, "nonzero: output must be [count, ndim]");
-  cpu::nonzero(out, in);
+  const int dev = common_device("nonzero", {{&out, "output"}, {&in, "input"}});
+  KILN_ON_DEVICE(dev, nonzero, out, in);
   return info.Env().Undefined();
 }
 
@@ -384,7 +395,8 @@ Napi::Value Sort(const Napi::CallbackInfo& info) {
   check_same_shape(indices, in, "sort");
   check_dtype(values, in.dtype, "sort", "values");
   check_dtype(indices, DType::I64, "sort", "indices");
-  cpu::sort(values, indices, in, dim, info[4].ToBoolean());
+  const int dev = common_device("sort", {{&values, "values"}, {&indices, "indices"}, {&in, "input"}});
+  KILN_ON_DEVICE(dev, sort, values, indices, in, dim, info[4].ToBoolean());
   return info.Env().Undefined();
 }
 
@@ -402,8 +414,15 @@ Napi::Value Random(const Napi::CallbackInfo& info) {
   TensorView out = view(info, 0, 0, "random", "output");
   int dist = integer(info, 1, "random");
   KILN_CHECK(dist >= 0 && dist <= 3, InvalidArgument, "random: unknown distribution ", dist);
-  cpu::random(out, static_cast<cpu::Distribution>(dist), u53(info, 2, "random"),
-              u53(info, 3, "random"), num(info, 4, "random"), num(info, 5, "random"));
+  const uint64_t seed = u53(info, 2, "random"), offset = u53(info, 3, "random");
+  const double p0 = num(info, 4, "random"), p1 = num(info, 5, "random");
+#ifdef KILN_WITH_CUDA
+  if (out.is_cuda()) {
+    cuda::random(out, dist, seed, offset, p0, p1);
+    return info.Env().Undefined();
+  }
+#endif
+  cpu::random(out, static_cast<cpu::Distribution>(dist), seed, offset, p0, p1);
   return info.Env().Undefined();
 }
 
@@ -412,7 +431,7 @@ Napi::Value Randperm(const Napi::CallbackInfo& info) {
   TensorView out = view(info, 0, 0, "randperm", "output");
   check_dtype(out, DType::I64, "randperm", "output");
   KILN_CHECK(out.ndim == 1 && out.is_contiguous(), Shape, "randperm: output must be contiguous 1-d");
-  cpu::randperm(out, u53(info, 1, "randperm"), u53(info, 2, "randperm"));
+  KILN_ON_DEVICE(out.device, randperm, out, u53(info, 1, "randperm"), u53(info, 2, "randperm"));
   return info.Env().Undefined();
 }
 
@@ -420,6 +439,8 @@ Napi::Value Randperm(const Napi::CallbackInfo& info) {
 
 // Defined in optim_binding.cc: adds the fused optimizer steps (sgdStep, adamStep, ...).
 void register_optim(Napi::Env env, Napi::Object exports);
+// Defined in cuda_binding.cc: CUDA storages, transfers and runtime queries.
+void register_cuda(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new Instance());
@@ -430,7 +451,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const Entry entries[] = {
       {"setMetaBuffer", guarded<SetMetaBuffer>}, {"opCodes", guarded<OpCodes>},
       {"numThreads", guarded<NumThreads>},       {"setNumThreads", guarded<SetNumThreads>},
-      {"cudaInfo", guarded<CudaInfo>},           {"unary", guarded<Unary>},
+      {"unary", guarded<Unary>},
       {"detach", guarded<Detach>},
       {"binary", guarded<Binary>},               {"ternary", guarded<Ternary>},
       {"where", guarded<Where>},                 {"copy", guarded<Copy>},
@@ -446,6 +467,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   };
   for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
   register_optim(env, exports);
+  register_cuda(env, exports);
   return exports;
 }
 

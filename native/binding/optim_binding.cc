@@ -10,6 +10,7 @@
 #include "../core/error.h"
 #include "../cpu/optim_kernels.h"
 #include "args.h"
+#include "device_dispatch.h"
 #include "view_codec.h"
 
 namespace kiln::binding {
@@ -45,6 +46,8 @@ TensorView buffer_view(const Napi::CallbackInfo& info, size_t arg, const TensorV
   TensorView v = view(info, static_cast<int>(arg), arg, op, what);
   check_same_shape(param, v, op);
   check_dtype(v, param.dtype, op, what);
+  KILN_CHECK(v.device == param.device, Device, op, ": ", what, " is on ", device_name(v.device),
+             " but param is on ", device_name(param.device));
   KILN_CHECK(v.is_contiguous(), InvalidArgument, op, ": ", what, " must be contiguous");
   return v;
 }
@@ -62,7 +65,7 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   if (has_buf) buf = buffer_view(info, 2, param, op, "momentum_buffer");
   KILN_CHECK(has_buf || hp.momentum == 0, InvalidArgument, op,
              ": momentum is ", hp.momentum, " but no momentum buffer was given");
-  cpu::sgd_step(param, grad, has_buf ? &buf : nullptr, hp);
+  KILN_ON_DEVICE(param.device, sgd_step, param, grad, has_buf ? &buf : nullptr, hp);
   return info.Env().Undefined();
 }
 
@@ -82,7 +85,7 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   if (has_max) max_sq = buffer_view(info, 4, param, op, "max_exp_avg_sq");
   KILN_CHECK(has_max || !hp.amsgrad, InvalidArgument, op,
              ": amsgrad needs the max_exp_avg_sq buffer");
-  cpu::adam_step(param, grad, exp_avg, exp_avg_sq, has_max ? &max_sq : nullptr, hp);
+  KILN_ON_DEVICE(param.device, adam_step, param, grad, exp_avg, exp_avg_sq, has_max ? &max_sq : nullptr, hp);
   return info.Env().Undefined();
 }
 
@@ -102,7 +105,7 @@ Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
   KILN_CHECK(has_avg || !hp.centered, InvalidArgument, op, ": centered needs the grad_avg buffer");
   KILN_CHECK(has_buf || !(hp.momentum > 0), InvalidArgument, op, ": momentum is ", hp.momentum,
              " but no momentum buffer was given");
-  cpu::rmsprop_step(param, grad, square_avg, has_avg ? &grad_avg : nullptr,
+  KILN_ON_DEVICE(param.device, rmsprop_step, param, grad, square_avg, has_avg ? &grad_avg : nullptr,
                     has_buf ? &buf : nullptr, hp);
   return info.Env().Undefined();
 }
@@ -116,7 +119,7 @@ Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
   TensorView sum = buffer_view(info, 2, param, op, "sum");
   const double* h = hyper(info, 3, 4, op);
   optim::AdagradHyper hp{h[0], h[1], h[2], h[3] != 0};
-  cpu::adagrad_step(param, grad, sum, hp);
+  KILN_ON_DEVICE(param.device, adagrad_step, param, grad, sum, hp);
   return info.Env().Undefined();
 }
 

@@ -6,6 +6,7 @@
 
 #include "../core/error.h"
 #include "../core/functors.h"
+#include "storage_memory.h"
 
 namespace kiln::binding {
 namespace {
@@ -31,12 +32,11 @@ Instance& instance(Napi::Env env) {
 TensorView decode_view(Napi::Env env, int slot, const Napi::Value& storage, const char* op,
                        const char* what) {
   KILN_CHECK(slot >= 0 && slot < kNumSlots, Internal, op, ": bad view slot ", slot);
-  KILN_CHECK(storage.IsArrayBuffer(), Device, op, ": ", what,
-             " must be a CPU tensor (its storage is not a CPU buffer)");
+  const StorageMemory mem = storage_memory(storage, op, what);
   const double* m = instance(env).meta + slot * kSlotSize;
-  auto buf = storage.As<Napi::ArrayBuffer>();
 
   TensorView v;
+  v.device = mem.device;
   const double dt = m[0];
   KILN_CHECK(dt == std::floor(dt) && dt >= 0 && dt < kNumDTypes, InvalidArgument, op, ": ", what,
              " has an unknown dtype code ", dt);
@@ -64,15 +64,15 @@ TensorView decode_view(Napi::Env env, int slot, const Napi::Value& storage, cons
                " has too many elements");
   }
   const size_t item = dtype_size(v.dtype);
-  const size_t bytes = buf.ByteLength();
+  const size_t bytes = mem.bytes;
   if (!empty) {
     KILN_CHECK((last + 1) * static_cast<__int128>(item) <= static_cast<__int128>(bytes),
                InvalidArgument, op, ": ", what, " reaches element ", static_cast<int64_t>(last),
                " of a storage holding ", bytes / item, " elements of ", dtype_name(v.dtype),
                " (disposed tensor or bad view)");
-    v.data = static_cast<char*>(buf.Data()) + offset * static_cast<int64_t>(item);
+    v.data = mem.data + offset * static_cast<int64_t>(item);
   } else {
-    v.data = static_cast<char*>(buf.Data());
+    v.data = mem.data;
   }
   return v;
 }
