@@ -70,6 +70,16 @@ export class CudaError extends KilnError {
   }
 }
 
+/**
+ * An allocation failed: a CUDA device is full even after kiln returned its cached blocks (the
+ * message gives the device's allocated, reserved, free and total bytes), or host memory ran out.
+ */
+export class OutOfMemoryError extends KilnError {
+  constructor(message: string) {
+    super(message, 'KILN_OUT_OF_MEMORY');
+  }
+}
+
 /** Raises `new Kind(message)` unless `condition` holds. */
 export function check(
   condition: unknown,

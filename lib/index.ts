@@ -13,7 +13,6 @@ import './ops/autograd-api';
 import { grad, backward as backwardOf } from './ops/autograd-api';
 import { gradcheck } from './autograd/gradcheck';
 import { addonInfo, native } from './backend/binding';
-import { cudaDeviceCount, cudaIsAvailable } from './backend/devices';
 import { KilnError } from './errors';
 
 export * from './errors';
@@ -77,11 +76,8 @@ export function setNumThreads(n: number): void {
  */
 export const cpu = { emptyCache: emptyPool, poolLimit, setPoolLimit };
 
-/** CUDA status of this build and machine. */
-export const cuda = {
-  isAvailable: cudaIsAvailable,
-  deviceCount: cudaDeviceCount,
-};
+export { cuda, backends } from './backend/cuda';
+export type { CudaDeviceLike } from './backend/cuda';
 
 /** Which native addon is loaded ('cpu' or 'cuda' build) and from where. */
 export const backend = { info: () => ({ ...addonInfo }) };

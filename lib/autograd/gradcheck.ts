@@ -28,6 +28,17 @@ function values(t: Tensor): Float64Array {
   return Float64Array.from(t.data() as Float64Array, Number);
 }
 
+/**
+ * Reads or writes one float64 element of a storage by element offset, on any device (the
+ * perturbation is written into the input's own memory, so `fn` sees it however it reads).
+ */
+function readElement(t: Tensor, off: number): number {
+  return new Float64Array(t.storage.read(off * 8, 8))[0];
+}
+function writeElement(t: Tensor, off: number, value: number): void {
+  t.storage.write(off * 8, new Uint8Array(Float64Array.of(value).buffer));
+}
+
 /** The element offsets (into storage) of `t` in row-major order. */
 function elementOffsets(t: Tensor): number[] {
   const out: number[] = [];
@@ -66,14 +77,13 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {})
 
   // Numerical Jacobian: column j = d(outputs) / d(input element j).
   const numerical: number[][][] = diffInputs.map((t) => {
-    const mem = new Float64Array(t.storage.exposeBuffer());
     return elementOffsets(t).map((off) => {
-      const orig = mem[off];
-      mem[off] = orig + eps;
+      const orig = readElement(t, off);
+      writeElement(t, off, orig + eps);
       const plus = noGrad(() => outputsOf(fn(...inputs)).map(values));
-      mem[off] = orig - eps;
+      writeElement(t, off, orig - eps);
       const minus = noGrad(() => outputsOf(fn(...inputs)).map(values));
-      mem[off] = orig;
+      writeElement(t, off, orig);
       const col: number[] = [];
       plus.forEach((p, o) => p.forEach((v, i) => col.push((v - minus[o][i]) / (2 * eps))));
       return col;
@@ -88,7 +98,7 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {})
     for (let i = 0; i < outValues[o].length; i++, row++) {
       if (!out.requiresGrad) continue;
       const seed = Tensor.empty(out.shape, out.dtype, out.device);
-      (seed.data() as Float64Array)[i] = 1;
+      writeElement(seed, i, 1);
       const grads = runBackward([out], [seed], { retainGraph: true }, diffInputs);
       diffInputs.forEach((t, k) => {
         const g = grads.get(t);

@@ -4,11 +4,15 @@
  * lib/tensor and lib/ops call these functions, which re-raise native failures as kiln's
  * error classes (the native `.code` picks the class) with the JS call site's stack.
  */
-import { CudaError, DeviceError, DTypeError, IndexError, KilnError, ShapeError } from '../errors';
+import { CudaError, DeviceError, DTypeError, IndexError, KilnError, OutOfMemoryError, ShapeError } from '../errors';
 import { loadAddon } from './load';
 
-/** A CPU storage is an ArrayBuffer (V8-owned, so GC sees and frees it even in long loops). */
-export type NativeStorage = ArrayBuffer;
+/**
+ * A CPU storage is an ArrayBuffer (V8-owned, so GC sees and frees it even in long loops); a
+ * CUDA storage is an opaque handle made by cudaAlloc, freed by cudaFree or by GC.
+ */
+export type CudaStorage = { readonly __brand: 'CudaStorage' };
+export type NativeStorage = ArrayBuffer | CudaStorage;
 /** A kernel operand: a storage whose view was encoded into a metadata slot, or a JS scalar. */
 export type Operand = NativeStorage | number;
 
@@ -26,6 +30,23 @@ export interface CudaInfo {
   error?: string;
 }
 
+export interface CudaMemoryStats {
+  allocated: number;
+  reserved: number;
+  maxAllocated: number;
+  maxReserved: number;
+  cudaMallocs: number;
+}
+
+export interface CudaDeviceProperties {
+  name: string;
+  major: number;
+  minor: number;
+  multiProcessorCount: number;
+  totalMemory: number;
+  versions: string;
+}
+
 /** Every native function. Views are read from metadata slots (see view-codec.ts). */
 export interface NativeBinding {
   setMetaBuffer(meta: Float64Array): void;
@@ -33,7 +54,20 @@ export interface NativeBinding {
   numThreads(): number;
   setNumThreads(n: number): void;
   cudaInfo(): CudaInfo;
-  detach(storage: NativeStorage): void;
+  /** A CUDA allocation of `nbytes` (contents unspecified) on device `index`. */
+  cudaAlloc(index: number, nbytes: number): CudaStorage;
+  /** Returns a CUDA storage's block to the caching allocator now (idempotent). */
+  cudaFree(storage: CudaStorage): void;
+  /** Waits for a device's queued work (-1: all devices); raises asynchronous kernel errors. */
+  cudaSynchronize(index: number): void;
+  cudaMemoryStats(index: number): CudaMemoryStats;
+  cudaResetPeakMemoryStats(index: number): void;
+  cudaEmptyCache(): void;
+  cudaSetAllowTf32(allow: boolean): void;
+  cudaProperties(index: number): CudaDeviceProperties;
+  /** Copies `nbytes` between two storages on any devices (byte offsets). */
+  transfer(dst: NativeStorage, dstByteOffset: number, src: NativeStorage, srcByteOffset: number, nbytes: number): void;
+  detach(storage: ArrayBuffer): void;
   unary(op: number, out: NativeStorage, input: NativeStorage, p0: number, p1: number): void;
   binary(op: number, out: NativeStorage, a: Operand, b: Operand, alpha: number): void;
   ternary(op: number, out: NativeStorage, a: NativeStorage, b: Operand, c: Operand, alpha: number): void;
@@ -89,6 +123,7 @@ const ERROR_CLASSES: Record<string, new (message: string) => KilnError> = {
   KILN_DEVICE: DeviceError,
   KILN_NOT_COMPILED_WITH_CUDA: DeviceError,
   KILN_CUDA: CudaError,
+  KILN_OUT_OF_MEMORY: OutOfMemoryError,
 };
 
 /** Converts a native exception into the kiln error class its code names. */

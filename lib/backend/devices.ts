@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /** Which devices this build and machine offer. */
+import { DeviceError } from '../errors';
 import { addonInfo, native } from './binding';
 
 let cached: { available: boolean; count: number; reason: string } | undefined;
@@ -28,4 +29,15 @@ export function cudaDeviceCount(): number {
 export function cudaUnavailableReason(): string {
   const p = probe();
   return p.available ? '' : `CUDA is not available (${p.reason}; addon ${addonInfo.variant} build)`;
+}
+
+/**
+ * Throws DeviceError unless CUDA device `index` exists here (0 <= index < count). `context`
+ * opens the message and says what was attempted ("to: cannot move a tensor from cpu to cuda:1").
+ */
+export function checkCudaDevice(index: number, context: string): void {
+  const p = probe();
+  if (!p.available) throw new DeviceError(`${context}: ${cudaUnavailableReason()}`);
+  if (!Number.isInteger(index) || index < 0 || index >= p.count)
+    throw new DeviceError(`${context}: cuda:${index} does not exist (this machine has ${p.count} CUDA device${p.count === 1 ? '' : 's'})`);
 }

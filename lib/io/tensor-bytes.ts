@@ -66,7 +66,7 @@ export function withTensorBytes<R>(t: Tensor, use: (bytes: Uint8Array) => R): R 
 export function tensorFromBytes(shape: readonly number[], dtype: DType, fill: (into: Uint8Array) => void, littleEndian = true): Tensor {
   const t = Tensor.empty(shape, dtype);
   try {
-    const bytes = new Uint8Array(t.buffer, 0, byteLength(t));
+    const bytes = new Uint8Array(t.buffer as ArrayBuffer, 0, byteLength(t));
     fill(bytes);
     if (littleEndian !== HOST_LITTLE_ENDIAN) swapByteOrder(bytes, ITEMSIZE[dtype]);
     if (dtype === 'bool') for (let i = 0; i < bytes.length; i++) bytes[i] = bytes[i] === 0 ? 0 : 1;

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 /** Copies, dtype conversions and device moves. */
 import { native } from '../backend/binding';
-import { cudaUnavailableReason } from '../backend/devices';
 import { encodeView } from '../backend/view-codec';
-import { DeviceError } from '../errors';
 import { Device, DeviceLike, parseDevice } from '../tensor/device';
 import { assertDType, DType, DTYPES } from '../tensor/dtype';
 import { Tensor } from '../tensor/tensor';
 import { ArgGrad, defineOp } from './registry';
+import { moveTo, packed } from './device-move';
 import { beginInPlace } from './util';
 
 /** What backward formulas return: one gradient per argument. */
@@ -15,16 +14,7 @@ type Grads = ReadonlyArray<ArgGrad>;
 
 /** A contiguous copy of `x` (in `dtype` if given). */
 export function copyOf(x: Tensor, dtype: DType = x.dtype, device: Device = x.device): Tensor {
-  if (!device.equals(x.device)) moveUnavailable(x.device, device);
-  const out = Tensor.uninitialized(x.shape, dtype, device);
-  encodeView(0, out);
-  encodeView(1, x);
-  native.copy(out.buffer, x.buffer);
-  return out;
-}
-
-function moveUnavailable(from: Device, to: Device): never {
-  throw new DeviceError(`to: cannot move a tensor from ${from} to ${to}: ${cudaUnavailableReason()}`);
+  return device.equals(x.device) ? packed(x, dtype) : moveTo(x, device, dtype);
 }
 
 /** `x` itself when already contiguous, else a contiguous copy. */

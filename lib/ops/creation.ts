@@ -3,13 +3,12 @@
 import { native } from '../backend/binding';
 import { encodeView } from '../backend/view-codec';
 import { DTypeError, ShapeError } from '../errors';
-import { cudaUnavailableReason } from '../backend/devices';
-import { Device, DeviceLike, parseDevice } from '../tensor/device';
+import { assertDeviceUsable, moveTo } from './device-move';
+import { CPU, Device, DeviceLike, parseDevice } from '../tensor/device';
 import { AnyTypedArray, assertDType, DEFAULT_FLOAT, DType, TYPED_ARRAY } from '../tensor/dtype';
 import { fmtShape } from '../tensor/shape';
 import { Storage } from '../tensor/storage';
 import { Tensor } from '../tensor/tensor';
-import { DeviceError } from '../errors';
 import { defineOp } from './registry';
 import { contiguousStrides } from './util';
 
@@ -22,10 +21,20 @@ export interface TensorOptions {
 /** Nested arrays of numbers, booleans or bigints, or a typed array. */
 export type TensorData = number | boolean | bigint | AnyTypedArray | ReadonlyArray<TensorData>;
 
-export function resolveDevice(device: DeviceLike | undefined): Device {
+export function resolveDevice(device: DeviceLike | undefined, op = 'tensor'): Device {
   const d = parseDevice(device);
-  if (d.type !== 'cpu') throw new DeviceError(`cannot create a tensor on ${d}: ${cudaUnavailableReason()}`);
+  assertDeviceUsable(d, `${op}: cannot create a tensor on ${d}`);
   return d;
+}
+
+/** `t` (a new CPU tensor) itself, or moved to `device` (the CPU copy is freed). */
+function onDevice(t: Tensor, device: Device): Tensor {
+  if (device.type === 'cpu') return t;
+  try {
+    return moveTo(t, device);
+  } finally {
+    t.dispose();
+  }
 }
 
 function finish(t: Tensor, opts: TensorOptions, op: string): Tensor {
@@ -112,15 +121,15 @@ export const tensor = defineOp({
       const dtype = opts.dtype ? assertDType(opts.dtype, 'tensor') : inferred!;
       if (dtype === inferred) {
         const copy = (data as AnyTypedArray).slice();
-        return finish(new Tensor(Storage.fromBuffer(copy.buffer as ArrayBuffer, device), [copy.length], [1], 0, dtype), opts, 'tensor');
+        return finish(onDevice(new Tensor(Storage.fromBuffer(copy.buffer as ArrayBuffer, CPU), [copy.length], [1], 0, dtype), device), opts, 'tensor');
       }
     }
     const { shape, leaves } = flatten(data, 'tensor');
     const dtype = opts.dtype ? assertDType(opts.dtype, 'tensor') : inferDType(leaves);
-    const out = Tensor.empty(shape, dtype, device);
-    const arr = new TYPED_ARRAY[dtype](out.buffer, 0, leaves.length) as unknown as { [i: number]: number | bigint };
+    const out = Tensor.empty(shape, dtype, CPU);
+    const arr = new TYPED_ARRAY[dtype](out.buffer as ArrayBuffer, 0, leaves.length) as unknown as { [i: number]: number | bigint };
     for (let i = 0; i < leaves.length; i++) arr[i] = toElement(leaves[i], dtype, 'tensor', i);
-    return finish(out, opts, 'tensor');
+    return finish(onDevice(out, device), opts, 'tensor');
   },
 });
 

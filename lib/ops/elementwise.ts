@@ -4,7 +4,7 @@
  * dtypes it accepts and what it returns; three generic runners do the rest (dtype promotion,
  * broadcasting, scalar operands, device checks, in-place writes).
  */
-import { native, opCodes } from '../backend/binding';
+import { native, NativeStorage, opCodes } from '../backend/binding';
 import { encodeView } from '../backend/view-codec';
 import { DTypeError, ShapeError } from '../errors';
 import { canCast, DEFAULT_FLOAT, DType, isFloating, resultType } from '../tensor/dtype';
@@ -136,7 +136,7 @@ export function runTernary(kernel: TernaryKernel, op: string, a: Tensor, b: Tens
   const out = Tensor.uninitialized(shape, dtype, device);
   const { args: [x, y, z], temps } = operands(1, [[input, dtype], [b, dtype], [c, dtype]], shape);
   encodeOut(0, out);
-  native.ternary(opCodes.ternary[kernel], out.buffer, x as ArrayBuffer, y, z, alpha);
+  native.ternary(opCodes.ternary[kernel], out.buffer, x as NativeStorage, y, z, alpha);
   disposeTemps(...temps);
   return out;
 }
@@ -155,7 +155,7 @@ export const where = defineOp({
     const out = Tensor.uninitialized(shape, dtype, device);
     const { args: [cc, x, y], temps } = operands(1, [[c, 'bool'], [a, dtype], [b, dtype]], shape);
     encodeOut(0, out);
-    native.where(out.buffer, cc as ArrayBuffer, x, y);
+    native.where(out.buffer, cc as NativeStorage, x, y);
     disposeTemps(...temps);
     return out;
   },

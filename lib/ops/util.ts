@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /** Helpers shared by the op families: device checks, casting, broadcast views, kernel operands. */
 import { encodeRaw, encodeView } from '../backend/view-codec';
-import { native } from '../backend/binding';
+import { native, Operand } from '../backend/binding';
 import { isGradEnabled } from '../autograd/grad-mode';
 import { AutogradError, DeviceError, DTypeError } from '../errors';
 import { Device } from '../tensor/device';
@@ -76,7 +76,7 @@ export function operand(
   x: TensorOrScalar,
   dtype: DType,
   shape: readonly number[],
-): { arg: ArrayBuffer | number; temp: Tensor | null } {
+): { arg: Operand; temp: Tensor | null } {
   if (!(x instanceof Tensor)) return { arg: Number(x), temp: null };
   const cast = castTo(x, dtype);
   encodeBroadcast(slot, cast, shape);
@@ -93,7 +93,7 @@ export function operands(
   first: number,
   xs: ReadonlyArray<readonly [TensorOrScalar, DType]>,
   shape: readonly number[],
-): { args: Array<ArrayBuffer | number>; temps: Array<Tensor | null> } {
+): { args: Operand[]; temps: Array<Tensor | null> } {
   const cast = xs.map(([x, dtype]) => (x instanceof Tensor ? castTo(x, dtype) : x));
   const args = cast.map((c, i) => {
     if (!(c instanceof Tensor)) return Number(c);

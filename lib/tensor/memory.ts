@@ -98,6 +98,11 @@ export interface MemoryInfo {
    * `kiln.cpu.emptyCache()` frees them.
    */
   cpuPooledBytes: number;
+  /**
+   * Bytes of live tensors on CUDA devices (the allocator's own view, rounded and with its
+   * cache, is `kiln.cuda.memoryAllocated()` / `memoryReserved()`).
+   */
+  cudaBytes: number;
 }
 
 /**
@@ -107,5 +112,5 @@ export interface MemoryInfo {
  */
 export function memory(): MemoryInfo {
   const s = storageStats();
-  return { tensors: s.storages, storages: s.storages, cpuBytes: s.bytes, cpuPooledBytes: pooledByteCount() };
+  return { tensors: s.storages, storages: s.storages, cpuBytes: s.bytes, cpuPooledBytes: pooledByteCount(), cudaBytes: s.cudaBytes };
 }

@@ -8,18 +8,28 @@
  * between tasks). `release()` by the last tensor using it hands a large buffer to the buffer
  * pool for reuse, or detaches it, which frees the memory at once.
  *
+ * A CUDA storage's memory is a block of the addon's caching allocator behind an opaque
+ * handle: release() hands it back at once (work queued on the device's stream stays ordered
+ * before any reuse), and GC does the same for storages nobody released; the addon reports
+ * their bytes to V8 so collection keeps pace with GPU memory.
+ *
  * A buffer may be reused only if nothing else can still read it. Kernel calls use it and let
  * go; `exposeBuffer()` is for everything that hands it out (the zero-copy `data()` view), and
  * marks the storage so its buffer is never pooled. A buffer kiln did not allocate
  * (`fromBuffer`) is never pooled either, as its previous owner may still hold it.
  */
-import { native } from '../backend/binding';
-import { DisposedTensorError } from '../errors';
+import { CudaStorage, native, NativeStorage } from '../backend/binding';
+import { encodeRaw } from '../backend/view-codec';
+import { DeviceError, DisposedTensorError } from '../errors';
 import { offerToPool, takePooled } from './buffer-pool';
 import { Device } from './device';
+import { DTYPE_CODE } from './dtype';
+
+const BOOL_CODE = DTYPE_CODE.bool;
 
 let liveStorages = 0;
 let liveBytes = 0;
+let liveCudaBytes = 0;
 /**
  * What the live counts hold for one storage. The storage and its finalizer share it, so that
  * release() can take the storage out of the counts with a flag instead of unregistering it
@@ -28,13 +38,15 @@ let liveBytes = 0;
 interface Tally {
   nbytes: number;
   counted: boolean;
+  cuda: boolean;
 }
 
 function uncount(tally: Tally): void {
   if (!tally.counted) return;
   tally.counted = false;
   liveStorages--;
-  liveBytes -= tally.nbytes;
+  if (tally.cuda) liveCudaBytes -= tally.nbytes;
+  else liveBytes -= tally.nbytes;
 }
 
 const collected = new FinalizationRegistry<Tally>(uncount);
@@ -46,13 +58,13 @@ export class Storage {
    */
   version = 0;
   private refs = 0;
-  private mem: ArrayBuffer | null;
+  private mem: NativeStorage | null;
   /** Whether the buffer may go to the pool on release (kiln's own and never handed out). */
   private reusable: boolean;
   private readonly tally: Tally;
 
   private constructor(
-    buffer: ArrayBuffer,
+    buffer: NativeStorage,
     readonly nbytes: number,
     readonly device: Device,
     reusable: boolean,
@@ -60,13 +72,22 @@ export class Storage {
     this.mem = buffer;
     this.reusable = reusable;
     liveStorages++;
-    liveBytes += nbytes;
-    this.tally = { nbytes, counted: true };
+    const cuda = device.type === 'cuda';
+    if (cuda) liveCudaBytes += nbytes;
+    else liveBytes += nbytes;
+    this.tally = { nbytes, counted: true, cuda };
     collected.register(this, this.tally);
   }
 
   /** A zero-filled allocation of `nbytes` on `device` (only the CPU exists in this build). */
   static allocate(nbytes: number, device: Device): Storage {
+    if (device.type === 'cuda') {
+      const storage = Storage.allocateUninitialized(nbytes, device);
+      // Zeroed as bytes: a bool view of the whole allocation filled with 0.
+      encodeRaw(0, BOOL_CODE, [nbytes], [1], 0);
+      native.fill(storage.mem as CudaStorage, 0);
+      return storage;
+    }
     const pooled = takePooled(nbytes);
     // Zeroing a pooled buffer is one pass over warm pages, cheaper than faulting in new ones.
     if (pooled !== null) new Uint8Array(pooled).fill(0);
@@ -78,6 +99,7 @@ export class Storage {
    * outputs that the kernel overwrites entirely.
    */
   static allocateUninitialized(nbytes: number, device: Device): Storage {
+    if (device.type === 'cuda') return new Storage(native.cudaAlloc(device.index, nbytes), nbytes, device, false);
     return new Storage(takePooled(nbytes) ?? new ArrayBuffer(nbytes), nbytes, device, true);
   }
 
@@ -94,15 +116,33 @@ export class Storage {
    * The memory, for a kernel call or a short-lived view that does not outlive the call that
    * made it. Throws once the storage is freed.
    */
-  get buffer(): ArrayBuffer {
+  get buffer(): NativeStorage {
     if (this.mem === null) throw new DisposedTensorError(`storage of ${this.nbytes} bytes was freed and cannot be used`);
     return this.mem;
   }
 
-  /** The memory, for a view that may outlive this storage: its buffer will never be reused. */
+  /**
+   * The CPU memory, for a view that may outlive this storage: its buffer will never be reused.
+   * CUDA memory cannot be viewed from JS; callers copy it to the host first.
+   */
   exposeBuffer(): ArrayBuffer {
+    const mem = this.buffer;
+    if (this.device.type !== 'cpu') throw new DeviceError(`cannot view ${this.device} memory from JS; copy the tensor to the CPU first`);
     this.reusable = false;
-    return this.buffer;
+    return mem as ArrayBuffer;
+  }
+
+  /** Copies `bytes.length` bytes from host memory into this storage at `byteOffset`. */
+  write(byteOffset: number, bytes: Uint8Array): void {
+    const src = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    native.transfer(this.buffer, byteOffset, src as ArrayBuffer, 0, bytes.byteLength);
+  }
+
+  /** A host copy of `nbytes` bytes of this storage from `byteOffset` (waits for queued work). */
+  read(byteOffset: number, nbytes: number): ArrayBuffer {
+    const out = new ArrayBuffer(nbytes);
+    native.transfer(out, 0, this.buffer, byteOffset, nbytes);
+    return out;
   }
 
   retain(): void {
@@ -115,11 +155,16 @@ export class Storage {
     if (--this.refs > 0 || buffer === null) return;
     this.mem = null;
     uncount(this.tally);
-    if (!this.reusable || !offerToPool(buffer)) native.detach(buffer);
+    // (Not `instanceof ArrayBuffer`: buffers made in another realm, as under jest, fail it.)
+    if (this.device.type !== 'cpu') native.cudaFree(buffer as CudaStorage);
+    else if (!this.reusable || !offerToPool(buffer as ArrayBuffer)) native.detach(buffer as ArrayBuffer);
   }
 }
 
-/** Live storages and their bytes (storages freed by GC are counted once their finalizer runs). */
-export function storageStats(): { storages: number; bytes: number } {
-  return { storages: liveStorages, bytes: liveBytes };
+/**
+ * Live storages and their bytes on the CPU and on CUDA devices (storages freed by GC are
+ * counted once their finalizer runs).
+ */
+export function storageStats(): { storages: number; bytes: number; cudaBytes: number } {
+  return { storages: liveStorages, bytes: liveBytes, cudaBytes: liveCudaBytes };
 }

@@ -5,7 +5,7 @@
  * declaration merging, which keeps this file free of imports from the layers above it.
  */
 import { inspect } from 'node:util';
-import { native } from '../backend/binding';
+import { native, NativeStorage } from '../backend/binding';
 import { encodeRaw, encodeView } from '../backend/view-codec';
 import { DisposedTensorError, ShapeError } from '../errors';
 import { CPU, Device } from './device';
@@ -83,7 +83,7 @@ export class Tensor {
    * past the call: once the tensor is disposed the memory may be reused by another tensor.
    * Use data() for a view that may be kept.
    */
-  get buffer(): ArrayBuffer {
+  get buffer(): NativeStorage {
     return this.storage.buffer;
   }
 
@@ -155,7 +155,8 @@ export class Tensor {
   /**
    * The elements as a typed array in row-major order (Uint8Array for bool, BigInt64Array for
    * int64). For a contiguous CPU tensor this is a zero-copy view of its memory: writes show in
-   * the tensor, and dispose() empties it. Otherwise a copy.
+   * the tensor, and dispose() empties it. Otherwise a copy (for a CUDA tensor, a host copy,
+   * made after the device's queued work has finished).
    */
   data(): AnyTypedArray {
     // The view outlives this call, so the storage's memory must never be reused.
@@ -170,11 +171,30 @@ export class Tensor {
   private elements(escapes: boolean): AnyTypedArray {
     const storage = this.storage;
     const n = this.numel();
+    if (storage.device.type !== 'cpu') return new TYPED_ARRAY[this.dtype](this.copyFromDevice(), 0, n);
     if (this.isContiguous()) {
-      const buffer = escapes ? storage.exposeBuffer() : storage.buffer;
+      const buffer = escapes ? storage.exposeBuffer() : (storage.buffer as ArrayBuffer);
       return new TYPED_ARRAY[this.dtype](buffer, this.offset * ITEMSIZE[this.dtype], n);
     }
     return new TYPED_ARRAY[this.dtype](this.copyToContiguousBuffer(), 0, n);
+  }
+
+  /**
+   * A host copy of a device tensor's elements in row-major order: strided views are first
+   * made contiguous on the device, so only the elements cross the bus.
+   */
+  private copyFromDevice(): ArrayBuffer {
+    const nbytes = this.numel() * ITEMSIZE[this.dtype];
+    if (this.isContiguous()) return this.storage.read(this.offset * ITEMSIZE[this.dtype], nbytes);
+    const packed = Tensor.uninitialized(this.shape, this.dtype, this.device);
+    try {
+      encodeView(0, packed);
+      encodeView(1, this);
+      native.copy(packed.buffer, this.storage.buffer);
+      return packed.storage.read(0, nbytes);
+    } finally {
+      packed.dispose();
+    }
   }
 
   /** A copy of the elements as a fresh contiguous buffer. */
@@ -190,7 +210,12 @@ export class Tensor {
   item(): number | boolean {
     const n = this.numel();
     if (n !== 1) throw new ShapeError(`item(): a tensor with ${n} elements cannot be converted to a scalar`);
-    const arr = new TYPED_ARRAY[this.dtype](this.storage.buffer, this.offset * ITEMSIZE[this.dtype], 1);
+    const storage = this.storage;
+    const itemsize = ITEMSIZE[this.dtype];
+    const arr =
+      storage.device.type === 'cpu'
+        ? new TYPED_ARRAY[this.dtype](storage.buffer as ArrayBuffer, this.offset * itemsize, 1)
+        : new TYPED_ARRAY[this.dtype](storage.read(this.offset * itemsize, itemsize), 0, 1);
     return toJs(arr[0], this.dtype);
   }
 
