@@ -410,10 +410,10 @@ function typedData(r: Ref): Float32Array | Float64Array | Int32Array | BigInt64A
 }
 
 /** The kiln tensor of a sample operand, with its views applied through kiln's view ops. */
-export function materialize(a: Arg): kiln.Tensor | number {
+export function materialize(a: Arg, device = 'cpu'): kiln.Tensor | number {
   if (!isTensorArg(a)) return a;
   const { base } = a;
-  let t = kiln.tensor(typedData(base), { dtype: base.dtype }).reshape(base.shape);
+  let t = kiln.tensor(typedData(base), { dtype: base.dtype, device }).reshape(base.shape);
   for (const v of a.views) {
     if (v.kind === 't') t = t.t();
     else if (v.kind === 'transpose') t = t.transpose(v.dim0, v.dim1);
