@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The CUDA runtime as the binding sees it: availability, the caching allocator, transfers,
 // synchronization and settings. Plain C++ (no CUDA headers), so the binding compiles with the
-// host compiler. Implemented in runtime.cu (devices, streams, errors), allocator.cc (the
+// host compiler. Implemented in runtime.cu (devices, streams, errors), allocator.cu (the
 // caching allocator) and transfer.cu (copies between host and device).
 //
 // Every device has one stream, created on first use; all kernels, fills and copies for that
@@ -42,7 +42,7 @@ void synchronize(int device);
 void set_allow_tf32(bool allow);
 bool allow_tf32();
 
-// ---- memory (allocator.cc) ------------------------------------------------------------------
+// ---- memory (allocator.cu) ------------------------------------------------------------------
 // A block of at least `nbytes` on `device` (nullptr for 0 bytes). Throws Error(OutOfMemory)
 // with the device's allocated/reserved/free/total bytes when even an emptied cache cannot serve
 // the request. KILN_CUDA_NO_CACHING=1 calls cudaMalloc/cudaFree directly (for sanitizers).
