@@ -4,7 +4,9 @@
  * bench/results/. With `--compare torch`, runs bench/torch_peer.py in the same session and
  * prints kiln/PyTorch ratios (>= 1 means kiln is at least as fast).
  *
- * Options: --compare torch, --threads N, --quick (skip N=2048), --out FILE.
+ * When a CUDA device is present, a second table puts the CPU and each GPU side by side.
+ *
+ * Options: --compare torch, --threads N, --quick (skip N=2048), --out FILE, --cuda-only.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,6 +16,7 @@ import * as kiln from '../lib';
 import * as w from './workloads';
 import * as d from './data-workloads';
 import * as more from './more-workloads';
+import { DeviceRow, runDeviceTable } from './device-workloads';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,10 +37,35 @@ function runTorch(threads: number): Record<string, number> | null {
   return JSON.parse(r.stdout) as Record<string, number>;
 }
 
+/** The CPU-vs-CUDA table, when this build and machine have a CUDA device. */
+function deviceTable(): DeviceRow[] | null {
+  if (!kiln.cuda.isAvailable()) {
+    console.log(`\nCPU vs CUDA: skipped (${kiln.cuda.deviceCount() === 0 ? 'no CUDA device' : 'unavailable'}; addon: ${kiln.backend.info().variant})`);
+    return null;
+  }
+  const devices = ['cpu', ...Array.from({ length: kiln.cuda.deviceCount() }, (_, i) => `cuda:${i}`)];
+  const props = kiln.cuda.getDeviceProperties(0);
+  console.log(`\nCPU vs CUDA (${props.name}, ${props.versions}); speedup = device / CPU`);
+  const rows = runDeviceTable(devices);
+  for (const r of rows) {
+    const cells = devices.map((d) => `${d} ${r.values[d].toFixed(2).padStart(10)}`).join('  ');
+    const speedup = devices.slice(1).map((d) => (r.higherIsBetter ? r.values[d] / r.values.cpu : r.values.cpu / r.values[d]).toFixed(1)).join(', ');
+    console.log(`  ${r.name.padEnd(48)} ${cells} ${r.unit.padEnd(8)} speedup ${speedup}`);
+  }
+  return rows;
+}
+
 function main(): void {
   const threads = Number(arg('threads') ?? kiln.getNumThreads());
   kiln.setNumThreads(threads);
   kiln.manualSeed(0);
+  if (process.argv.includes('--cuda-only')) {
+    const rows = deviceTable();
+    const out = arg('out') ?? path.join(__dirname, '..', '..', 'bench', 'results', `cuda-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, cpu: os.cpus()[0]?.model, devices: rows }, null, 2));
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const results: w.Result[] = [];
   const record = (r: w.Result) => {
@@ -80,9 +108,10 @@ function main(): void {
       }
     }
   }
+  const devices = deviceTable();
   const out = arg('out') ?? path.join(__dirname, '..', '..', 'bench', 'results', `cpu-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, cpu: os.cpus()[0]?.model, results, torch }, null, 2));
+  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, cpu: os.cpus()[0]?.model, results, torch, devices }, null, 2));
   console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }
 

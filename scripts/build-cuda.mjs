@@ -4,10 +4,14 @@
 // binary.napi_versions, so nothing is downloaded.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 
 const require = createRequire(import.meta.url);
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-const args = [cmakeJs, 'rebuild', '--out', 'build-cuda'];
+// 'build' configures on first use and recompiles only what changed afterwards.
+const args = [cmakeJs, 'build', '--out', 'build-cuda'];
 if (process.env.KILN_CUDA_ARCH) args.push(`--CDCMAKE_CUDA_ARCHITECTURES=${process.env.KILN_CUDA_ARCH}`);
-const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+// Compile on every core (nvcc is the slow part of the build).
+const env = { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: process.env.CMAKE_BUILD_PARALLEL_LEVEL ?? String(os.availableParallelism()) };
+const result = spawnSync(process.execPath, args, { stdio: 'inherit', env });
 process.exit(result.status ?? 1);
