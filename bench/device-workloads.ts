@@ -11,6 +11,8 @@ export interface DeviceWorkload {
   name: string;
   unit: string;
   higherIsBetter: boolean;
+  /** Measured on CUDA devices only (host/device transfers have no CPU counterpart). */
+  cudaOnly?: boolean;
   /** Prepares the inputs on `device` and returns one measured call and its figure per second. */
   setup: (device: string) => { run: () => void; perSecond: (seconds: number) => number };
 }
@@ -37,8 +39,8 @@ function matmulWorkload(n: number, tf32: boolean): DeviceWorkload {
   };
 }
 
-function bandwidthWorkload(name: string, bytesPerCall: number, make: (device: string) => () => void): DeviceWorkload {
-  return { name, unit: 'GB/s', higherIsBetter: true, setup: (device) => ({ run: make(device), perSecond: (s) => bytesPerCall / s / 1e9 }) };
+function bandwidthWorkload(name: string, bytesPerCall: number, make: (device: string) => () => void, cudaOnly = false): DeviceWorkload {
+  return { name, unit: 'GB/s', higherIsBetter: true, cudaOnly, setup: (device) => ({ run: make(device), perSecond: (s) => bytesPerCall / s / 1e9 }) };
 }
 
 export const DEVICE_WORKLOADS: DeviceWorkload[] = [
@@ -95,18 +97,18 @@ export const DEVICE_WORKLOADS: DeviceWorkload[] = [
   bandwidthWorkload('copy 64 MiB host -> device (t.to(device))', 64 * 2 ** 20, (device) => {
     const a = kiln.rand([16 * 2 ** 20]);
     return () => a.to(device).dispose();
-  }),
+  }, true),
   bandwidthWorkload('copy 64 MiB device -> host (t.cpu())', 64 * 2 ** 20, (device) => {
     const a = kiln.rand([16 * 2 ** 20], { device });
     return () => a.cpu().dispose();
-  }),
+  }, true),
 ];
 
 export interface DeviceRow {
   name: string;
   unit: string;
   higherIsBetter: boolean;
-  /** Figure per device ('cpu', 'cuda:0', ...). */
+  /** Figure per device ('cpu', 'cuda:0', ...); NaN where the workload does not apply. */
   values: Record<string, number>;
 }
 
@@ -115,6 +117,10 @@ export function runDeviceTable(devices: string[]): DeviceRow[] {
   return DEVICE_WORKLOADS.map((w) => {
     const values: Record<string, number> = {};
     for (const device of devices) {
+      if (w.cudaOnly && device === 'cpu') {
+        values[device] = NaN;
+        continue;
+      }
       const { run, perSecond } = w.setup(device);
       const sync = device === 'cpu' ? () => undefined : () => kiln.cuda.synchronize(device);
       const big = w.name.includes('N=4096');

@@ -48,9 +48,9 @@ function deviceTable(): DeviceRow[] | null {
   console.log(`\nCPU vs CUDA (${props.name}, ${props.versions}); speedup = device / CPU`);
   const rows = runDeviceTable(devices);
   for (const r of rows) {
-    const cells = devices.map((d) => `${d} ${r.values[d].toFixed(2).padStart(10)}`).join('  ');
+    const cells = devices.map((d) => `${d} ${(Number.isNaN(r.values[d]) ? '-' : r.values[d].toFixed(2)).padStart(10)}`).join('  ');
     const speedup = devices.slice(1).map((d) => (r.higherIsBetter ? r.values[d] / r.values.cpu : r.values.cpu / r.values[d]).toFixed(1)).join(', ');
-    console.log(`  ${r.name.padEnd(48)} ${cells} ${r.unit.padEnd(8)} speedup ${speedup}`);
+    console.log(`  ${r.name.padEnd(48)} ${cells} ${r.unit.padEnd(8)}${Number.isNaN(r.values.cpu) ? '' : ` speedup ${speedup}`}`);
   }
   return rows;
 }
