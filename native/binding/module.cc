@@ -95,12 +95,26 @@ Napi::Value Detach(const Napi::CallbackInfo& info) {
 
 // ---- elementwise --------------------------------------------------------------------
 
+// Whether each op writes bool (the output kind column of ops.def), so that `out`'s dtype can be
+// checked: a kernel writes out's elements as the type the op produces.
+#define KILN_WRITES_BOOL_SAME false
+#define KILN_WRITES_BOOL_BOOL true
+constexpr bool kUnaryWritesBool[] = {
+#define KILN_UNARY(name, dtypes, out, expr) KILN_WRITES_BOOL_##out,
+#include "../core/ops.def"
+};
+constexpr bool kBinaryWritesBool[] = {
+#define KILN_BINARY(name, dtypes, out, expr) KILN_WRITES_BOOL_##out,
+#include "../core/ops.def"
+};
+
 // unary(op, out, in, p0, p1)
 Napi::Value Unary(const Napi::CallbackInfo& info) {
   auto op = op_code<UnaryOp>(info, 0, "unary");
   TensorView out = view(info, 0, 1, "unary", "output");
   TensorView in = view(info, 1, 2, "unary", "input");
   check_same_shape(out, in, "unary");
+  check_dtype(out, kUnaryWritesBool[static_cast<int>(op)] ? DType::Bool : in.dtype, "unary", "output");
   const int dev = common_device("unary", {{&out, "output"}, {&in, "input"}});
   KILN_ON_DEVICE(dev, unary, op, out, in, num(info, 3, "unary"), num(info, 4, "unary"));
   return info.Env().Undefined();
@@ -125,6 +139,7 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   check_same_shape(out, b, "binary");
   KILN_CHECK(a.dtype == b.dtype, DType, "binary: operand dtypes differ: ", dtype_name(a.dtype),
              " vs ", dtype_name(b.dtype));
+  check_dtype(out, kBinaryWritesBool[static_cast<int>(op)] ? DType::Bool : a.dtype, "binary", "output");
   const int dev = common_device("binary", {{&out, "output"}, {&a, "input"}, {&b, "other"}});
   KILN_ON_DEVICE(dev, binary, op, out, a, b, num(info, 4, "binary"));
   return info.Env().Undefined();
