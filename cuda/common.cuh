@@ -51,6 +51,25 @@ __device__ inline void report_index_error(KernelErrorSlot* slot, KernelOp op, lo
   }
 }
 
+// ---- scratch memory -------------------------------------------------------------------------
+// A block from the caching allocator, returned when the scope ends. Returning it while kernels
+// that use it are still queued is safe: every user of a device's memory is queued on that
+// device's one stream, so whoever gets the block next runs after them (runtime.h).
+class DeviceBuffer {
+ public:
+  DeviceBuffer(int device, size_t nbytes) : device_(device), ptr_(allocate(device, nbytes)) {}
+  ~DeviceBuffer() {
+    if (ptr_ != nullptr) release(device_, ptr_);
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  template <class T> T* as() const { return static_cast<T*>(ptr_); }
+
+ private:
+  int device_;
+  void* ptr_;
+};
+
 // ---- launch geometry ------------------------------------------------------------------------
 constexpr int kBlockSize = 256;
 // Blocks for `n` threads in a grid-stride loop, capped (kernels loop over the rest).

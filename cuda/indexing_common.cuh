@@ -175,22 +175,5 @@ void for_each_position(int device, const char* name, const TensorView* const (&v
   after_launch(device, name);
 }
 
-// Scratch memory from the caching allocator, returned when the launcher leaves. Returning it
-// while kernels that use it are still queued is safe: every user of a device's memory is
-// queued on the same stream, so the next owner runs after them.
-class DeviceBuffer {
- public:
-  DeviceBuffer(int device, size_t nbytes) : device_(device), ptr_(allocate(device, nbytes)) {}
-  ~DeviceBuffer() {
-    if (ptr_ != nullptr) release(device_, ptr_);
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  template <class T> T* as() const { return static_cast<T*>(ptr_); }
-
- private:
-  int device_;
-  void* ptr_;
-};
 
 }  // namespace kiln::cuda::indexing_detail

@@ -147,23 +147,6 @@ void random(const TensorView& out, int dist, uint64_t seed, uint64_t offset, dou
 
 namespace {
 
-// A block from the caching allocator, returned when the scope ends. Returning it right after
-// queuing the kernels that use it is safe: whatever gets it next runs later on the same stream.
-class DeviceBuffer {
- public:
-  DeviceBuffer(int device, size_t bytes) : device_(device), ptr_(allocate(device, bytes)) {}
-  ~DeviceBuffer() {
-    if (ptr_) release(device_, ptr_);
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  template <class T> T* as() const { return static_cast<T*>(ptr_); }
-
- private:
-  int device_;
-  void* ptr_;
-};
-
 // Sort records: key = the 64-bit Philox draw of element i, value = i.
 __global__ void __launch_bounds__(kBlockSize)
     randperm_keys_kernel(uint64_t* keys, int64_t* values, Counter c, int64_t n) {

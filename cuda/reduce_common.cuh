@@ -336,23 +336,6 @@ inline unsigned grid_x(int64_t tiles) {
   return unsigned(std::min<int64_t>(std::max<int64_t>(tiles, 1), int64_t(1) << 20));
 }
 
-// Scratch memory on `device` from the caching allocator, returned when the scope ends.
-// Releasing right after queueing the kernels is safe: a block handed out again is only
-// used by work queued later on the same stream (runtime.h).
-class DeviceBuffer {
- public:
-  DeviceBuffer(int device, size_t nbytes) : device_(device), ptr_(allocate(device, nbytes)) {}
-  ~DeviceBuffer() {
-    if (ptr_) release(device_, ptr_);
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  template <class T> T* as() const { return static_cast<T*>(ptr_); }
-
- private:
-  int device_;
-  void* ptr_;
-};
 
 // A block shape for n_out outputs (or lines) of n_red elements each, in the given layout.
 // `per_lane` is the number of elements a lane should at least get before a slot takes more
