@@ -13,6 +13,7 @@
 
 #include "../native/core/error.h"
 #include "../native/core/philox.h"
+#include "../native/core/random_args.h"
 #include "../native/cpu/kernels.h"
 #include "elementwise_loops.cuh"
 #include "kernels.h"
@@ -69,30 +70,11 @@ struct bernoulli_fn {
   __device__ T operator()(int64_t i) const { return T(philox_bernoulli(c.at(i), p) ? 1 : 0); }
 };
 
-// An integer-valued double as int64; the range check keeps the conversion defined.
-int64_t integral_bound(double v, const char* what) {
-  KILN_CHECK(std::isfinite(v) && v == std::floor(v) && v >= -9223372036854775808.0 &&
-                 v < 9223372036854775808.0,
-             InvalidArgument, "randint: ", what, " must be an integer in int64 range, got ", v);
-  return int64_t(v);
-}
-
 template <class T>
 void randint_typed(const TensorView& out, Counter c, double p0, double p1) {
-  const int64_t low = integral_bound(p0, "low");
-  const int64_t high = integral_bound(p1, "high");
-  KILN_CHECK(low < high, InvalidArgument, "randint: low (", low, ") must be less than high (",
-             high, ")");
-  // Values the dtype cannot hold would wrap, so the range must fit (as PyTorch requires).
-  if constexpr (std::is_same_v<T, bool>) {
-    KILN_CHECK(low >= 0 && high <= 2, InvalidArgument, "randint: range [", low, ", ", high,
-               ") does not fit dtype bool");
-  } else if constexpr (std::is_same_v<T, int32_t>) {
-    KILN_CHECK(low >= std::numeric_limits<int32_t>::min() &&
-                   high - 1 <= std::numeric_limits<int32_t>::max(),
-               InvalidArgument, "randint: range [", low, ", ", high, ") does not fit dtype int32");
-  }
-  const uint64_t range = uint64_t(high) - uint64_t(low);
+  const random_args::RandintRange r = random_args::randint_range<T>(p0, p1);
+  const int64_t low = r.low;
+  const uint64_t range = r.range;
   ew::generate<T>("randint", randint_fn<T>{c, low, range}, out);
 }
 
@@ -103,14 +85,10 @@ void random(const TensorView& out, int dist, uint64_t seed, uint64_t offset, dou
   const Counter c{seed, offset};
   switch (static_cast<Distribution>(dist)) {
     case Distribution::Uniform: {
-      KILN_CHECK(std::isfinite(p0) && std::isfinite(p1) && p0 <= p1, InvalidArgument,
-                 "uniform: expects a finite range with low <= high, got [", p0, ", ", p1, ")");
       const double range = p1 - p0;
       KILN_DISPATCH_FLOAT(out.dtype, "uniform", [&] {
         using T = scalar_t;
-        constexpr double kMax = double(std::numeric_limits<T>::max());
-        KILN_CHECK(p0 >= -kMax && p1 <= kMax && range <= kMax, InvalidArgument, "uniform: [",
-                   p0, ", ", p1, ") exceeds the range of ", dtype_name(out.dtype));
+        random_args::check_uniform<T>(p0, p1, out.dtype);
         if constexpr (std::is_same_v<T, float>) {
           ew::generate<float>("uniform",
                               uniform_f32_fn{c, p0, range, p1, philox_float_below(p1)}, out);
@@ -121,8 +99,7 @@ void random(const TensorView& out, int dist, uint64_t seed, uint64_t offset, dou
       return;
     }
     case Distribution::Normal: {
-      KILN_CHECK(std::isfinite(p0) && std::isfinite(p1) && p1 >= 0, InvalidArgument,
-                 "normal: expects a finite mean and std >= 0, got mean ", p0, ", std ", p1);
+      random_args::check_normal(p0, p1);
       KILN_DISPATCH_FLOAT(out.dtype, "normal", [&] {
         ew::generate<scalar_t>("normal", normal_fn<scalar_t>{c, p0, p1}, out);
       });
@@ -134,8 +111,7 @@ void random(const TensorView& out, int dist, uint64_t seed, uint64_t offset, dou
       return;
     }
     case Distribution::Bernoulli: {
-      KILN_CHECK(p0 >= 0 && p0 <= 1, InvalidArgument,
-                 "bernoulli: expects 0 <= p <= 1, got ", p0);
+      random_args::check_bernoulli(p0);
       KILN_DISPATCH_ALL(out.dtype, "bernoulli", [&] {
         ew::generate<scalar_t>("bernoulli", bernoulli_fn<scalar_t>{c, p0}, out);
       });
