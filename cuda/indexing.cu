@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "../native/core/size_dispatch.h"
 #include "common.cuh"
 #include "indexing_common.cuh"
 #include "kernels.h"
@@ -20,18 +21,6 @@ namespace kiln::cuda {
 namespace {
 
 using namespace indexing_detail;
-
-// Pure copies move bytes, so they are instantiated per element size, not per dtype.
-template <class F>
-void dispatch_by_size(size_t size, F&& f) {
-  switch (size) {
-    case 1: return f(uint8_t{});
-    case 4: return f(uint32_t{});
-    case 8: return f(uint64_t{});
-    default: break;
-  }
-  throw Error(ErrorCode::Internal, make_string("indexing: unexpected element size ", size));
-}
 
 // The device's error slot. The slot is allocated on first use, so the device is made current
 // first (stream_for does that).

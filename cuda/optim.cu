@@ -7,6 +7,7 @@
 #include <array>
 #include <type_traits>
 
+#include "../native/core/compile_time_flags.h"
 #include "../native/core/error.h"
 #include "elementwise_loops.cuh"
 #include "kernels.h"
@@ -135,19 +136,6 @@ void launch_step(const char* op, const std::array<const TensorView*, kSlots>& vi
   cudaStream_t stream = stream_for(param.device);
   step_kernel<Step, T><<<grid_for((n + V - 1) / V), kBlockSize, 0, stream>>>(b, c, n, vectorize);
   after_launch(param.device, op);
-}
-
-// Calls f(std::bool_constant<b>...) with the runtime flags turned into compile-time ones.
-template <class F>
-void with_flags(F&& f) {
-  f();
-}
-template <class F, class... Rest>
-void with_flags(F&& f, bool first, Rest... rest) {
-  if (first)
-    with_flags([&](auto... bs) { f(std::true_type{}, bs...); }, rest...);
-  else
-    with_flags([&](auto... bs) { f(std::false_type{}, bs...); }, rest...);
 }
 
 }  // namespace

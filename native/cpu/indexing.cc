@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../core/size_dispatch.h"
 #include "../core/error.h"
 #include "indexing_iter.h"
 #include "indexing_sort.h"
@@ -24,18 +25,6 @@ namespace {
 }
 
 inline bool in_range(int64_t v, int64_t size) { return uint64_t(v) < uint64_t(size); }
-
-// Pure copies only move bytes, so they are instantiated per element size, not per dtype.
-template <class F>
-void dispatch_by_size(size_t size, F&& f) {
-  switch (size) {
-    case 1: return f(uint8_t{});
-    case 4: return f(uint32_t{});
-    case 8: return f(uint64_t{});
-    default: break;
-  }
-  throw Error(ErrorCode::Internal, make_string("indexing: unexpected element size ", size));
-}
 
 // Integer sums wrap (as in PyTorch) instead of being undefined; bool addition is `or`.
 template <class T>

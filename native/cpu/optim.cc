@@ -5,6 +5,7 @@
 // of many small parameters) run on the caller as one loop.
 #include <type_traits>
 
+#include "../core/compile_time_flags.h"
 #include "../core/error.h"
 #include "optim_kernels.h"
 #include "thread_pool.h"
@@ -15,19 +16,6 @@ namespace {
 // An update reads and writes 3-5 buffers and takes a square root and a division per element:
 // heavier than a plain elementwise op, so a smaller chunk is worth a thread.
 constexpr int64_t kOptimGrain = 16384;
-
-// Calls f(std::bool_constant<b>...) with the runtime flags turned into compile-time ones.
-template <class F>
-void with_flags(F&& f) {
-  f();
-}
-template <class F, class... Rest>
-void with_flags(F&& f, bool first, Rest... rest) {
-  if (first)
-    with_flags([&](auto... bs) { f(std::true_type{}, bs...); }, rest...);
-  else
-    with_flags([&](auto... bs) { f(std::false_type{}, bs...); }, rest...);
-}
 
 template <class T>
 T* data_of(const TensorView* v) {
