@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -14,6 +16,28 @@ namespace kiln::cpu {
 namespace {
 
 thread_local bool t_inside_pool = false;
+
+// How long an idle thread polls before it sleeps. Waking a sleeping thread takes from a few
+// microseconds to a scheduler tick, which is more than many parallel regions last; kernels
+// called back to back find the workers still polling.
+constexpr auto kSpinTime = std::chrono::microseconds(100);
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Polls `ready` for up to kSpinTime; returns whether it became true.
+template <class Ready>
+bool spin_until(Ready ready) {
+  const auto until = std::chrono::steady_clock::now() + kSpinTime;
+  for (unsigned i = 1;; ++i) {
+    if (ready()) return true;
+    cpu_relax();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > until) return false;
+  }
+}
 
 int default_threads() {
   if (const char* env = std::getenv("KILN_NUM_THREADS")) {
@@ -42,90 +66,163 @@ class Pool {
     start_workers();
   }
 
-  // Runs task(i) for i in [0, ntasks) across the pool; the caller takes part.
+  // Runs task(i) for i in [0, ntasks), ntasks <= size(), across the pool. The caller starts
+  // with task 0 and worker w (numbered from 1) with task w: a kernel called again on the same
+  // data gives each thread the part it had before, still in that core's caches. A thread
+  // that finds its own task taken, or has finished it, takes any task not started yet.
   void run(int ntasks, const std::function<void(int)>& task) {
     std::lock_guard<std::mutex> run_lock(run_mutex_);
+    if (ntasks > size_) return run_here(ntasks, task);
+    // Workers still leaving the previous region may claim the new tasks as soon as the flags
+    // are cleared, so the task, count and error slot are in place before.
+    task_.store(&task);
+    ntasks_.store(ntasks);
+    pending_.store(ntasks);
+    error_ = nullptr;
+    for (int i = 0; i < ntasks; ++i) claimed_[size_t(i)].flag.store(false);
     {
       std::lock_guard<std::mutex> lk(mutex_);
-      // Order matters for workers still leaving the previous region: they may only see the
-      // new counter after the new task and bound are in place.
-      task_ = &task;
-      ntasks_ = ntasks;
-      next_.store(0);
-      pending_ = ntasks;
-      error_ = nullptr;
-      ++generation_;
+      generation_.fetch_add(1);
+      if (sleepers_ > 0) cv_.notify_all();
     }
-    cv_.notify_all();
-    work();
-    std::unique_lock<std::mutex> lk(mutex_);
-    done_cv_.wait(lk, [&] { return pending_ == 0; });
-    task_ = nullptr;
+    work(0);
+    if (!spin_until([&] { return pending_.load() == 0; })) {
+      std::unique_lock<std::mutex> lk(mutex_);
+      done_cv_.wait(lk, [&] { return pending_.load() == 0; });
+    }
+    task_.store(nullptr);
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
+  // One cache line per flag, so that claiming one task does not evict the others' lines.
+  struct alignas(64) Claim {
+    std::atomic<bool> flag{true};
+  };
+
   explicit Pool(int n) : size_(std::max(1, n)) { start_workers(); }
 
+  // The claim flags are sized for this many threads: new workers wait for the next region
+  // rather than look at the last one, which may have had more tasks.
   void start_workers() {
     stopping_ = false;
-    for (int i = 0; i < size_ - 1; ++i) workers_.emplace_back([this] { worker_loop(); });
+    claimed_ = std::make_unique<Claim[]>(size_t(size_));
+    const uint64_t now = generation_.load();
+    for (int i = 1; i < size_; ++i) workers_.emplace_back([this, i, now] { worker_loop(i, now); });
   }
   void stop_workers() {
     {
       std::lock_guard<std::mutex> lk(mutex_);
       stopping_ = true;
+      cv_.notify_all();
     }
-    cv_.notify_all();
     for (auto& w : workers_) w.join();
     workers_.clear();
   }
 
-  void worker_loop() {
+  bool woken(uint64_t seen) const { return stopping_.load() || generation_.load() != seen; }
+
+  // Polls for the next region, then sleeps until one starts (or the pool stops).
+  void wait_for_region(uint64_t seen) {
+    if (spin_until([&] { return woken(seen); })) return;
+    std::unique_lock<std::mutex> lk(mutex_);
+    ++sleepers_;
+    cv_.wait(lk, [&] { return woken(seen); });
+    --sleepers_;
+  }
+
+  void worker_loop(int self, uint64_t seen) {
     t_inside_pool = true;
-    uint64_t seen = 0;
     for (;;) {
-      {
-        std::unique_lock<std::mutex> lk(mutex_);
-        cv_.wait(lk, [&] { return stopping_ || (generation_ != seen && task_ != nullptr); });
-        if (stopping_) return;
-        seen = generation_;
-      }
-      work();
+      wait_for_region(seen);
+      if (stopping_.load()) return;
+      seen = generation_.load();
+      work(self);
     }
   }
 
-  void work() {
+  // A region sized for more threads than the pool has now (it shrank in between): the
+  // caller runs every task, as a thread of the pool.
+  void run_here(int ntasks, const std::function<void(int)>& task) {
+    const bool was_inside = t_inside_pool;
+    t_inside_pool = true;
+    try {
+      for (int i = 0; i < ntasks; ++i) task(i);
+    } catch (...) {
+      t_inside_pool = was_inside;
+      throw;
+    }
+    t_inside_pool = was_inside;
+  }
+
+  // Runs this thread's own task, then any other not yet claimed.
+  void work(int self) {
     bool was_inside = t_inside_pool;
     t_inside_pool = true;
-    for (;;) {
-      int i = next_.fetch_add(1);
-      if (i >= ntasks_) break;
+    const int n = ntasks_.load();
+    for (int k = 0; k < n; ++k) {
+      const int i = (self + k) % n;
+      if (claimed_[size_t(i)].flag.exchange(true)) continue;
       try {
         (*task_.load())(i);
       } catch (...) {
         std::lock_guard<std::mutex> lk(mutex_);
         if (!error_) error_ = std::current_exception();
       }
-      std::lock_guard<std::mutex> lk(mutex_);
-      if (--pending_ == 0) done_cv_.notify_all();
+      if (pending_.fetch_sub(1) == 1) {
+        std::lock_guard<std::mutex> lk(mutex_);  // orders the wake-up after the caller's check
+        done_cv_.notify_all();
+      }
     }
     t_inside_pool = was_inside;
   }
 
   int size_;
   std::vector<std::thread> workers_;
+  std::unique_ptr<Claim[]> claimed_;
   std::mutex run_mutex_;  // one parallel region at a time (kernels are called from JS threads)
   std::mutex mutex_;
   std::condition_variable cv_, done_cv_;
+  int sleepers_ = 0;  // workers waiting on cv_, under mutex_
+  std::exception_ptr error_;
+  // Polled by idle workers: written once per region.
+  alignas(64) std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stopping_{false};
   std::atomic<const std::function<void(int)>*> task_{nullptr};
   std::atomic<int> ntasks_{0};
-  std::atomic<int> next_{0};
-  int pending_ = 0;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
-  std::exception_ptr error_;
+  // Written by every thread that finishes a task: a line of its own.
+  alignas(64) std::atomic<int> pending_{0};
 };
+
+// A thread's share of the blocks of parallel_for_balanced: a range of block numbers that its
+// owner takes from the front and other threads, once done with their own, from the back.
+class alignas(64) Share {
+ public:
+  void init(uint32_t begin, uint32_t end) { range_.store(pack(begin, end)); }
+  bool take_front(uint32_t& block) { return take(block, true); }
+  bool take_back(uint32_t& block) { return take(block, false); }
+
+ private:
+  static uint64_t pack(uint32_t b, uint32_t e) { return uint64_t(b) << 32 | e; }
+  static uint32_t front(uint64_t r) { return uint32_t(r >> 32); }
+  static uint32_t back(uint64_t r) { return uint32_t(r); }
+
+  bool take(uint32_t& block, bool from_front) {
+    uint64_t r = range_.load();
+    while (front(r) < back(r)) {
+      const uint64_t rest = from_front ? pack(front(r) + 1, back(r)) : pack(front(r), back(r) - 1);
+      if (range_.compare_exchange_weak(r, rest)) {
+        block = from_front ? front(r) : back(r) - 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  std::atomic<uint64_t> range_{0};
+};
+
+int threads_here() { return t_inside_pool ? 1 : Pool::get().size(); }
 
 }  // namespace
 
@@ -134,7 +231,7 @@ void set_num_threads(int n) { Pool::get().resize(n); }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
-  int threads = t_inside_pool ? 1 : Pool::get().size();
+  int threads = threads_here();
   int64_t max_chunks = grain > 0 ? std::max<int64_t>(1, n / grain) : n;
   int chunks = static_cast<int>(std::min<int64_t>(threads, max_chunks));
   if (chunks <= 1) {
@@ -145,6 +242,32 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   Pool::get().run(chunks, [&](int i) {
     int64_t b = i * per, e = std::min(n, b + per);
     if (b < e) fn(b, e);
+  });
+}
+
+void parallel_for_balanced(int64_t n, int64_t grain,
+                           const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(1, grain);
+  const int shares = static_cast<int>(std::min<int64_t>(threads_here(), n / grain));
+  if (shares <= 1) {
+    fn(0, n);
+    return;
+  }
+  // Block numbers must fit the 32-bit halves of a Share.
+  const int64_t block = std::max<int64_t>(grain, n / 0x7FFFFFFF + 1);
+  const int64_t nblocks = (n + block - 1) / block;
+  std::vector<Share> share(static_cast<size_t>(shares));
+  for (int s = 0; s < shares; ++s)
+    share[size_t(s)].init(uint32_t(nblocks * s / shares), uint32_t(nblocks * (s + 1) / shares));
+  auto run_block = [&](uint32_t b) {
+    fn(int64_t(b) * block, std::min<int64_t>(n, (int64_t(b) + 1) * block));
+  };
+  Pool::get().run(shares, [&](int i) {
+    uint32_t b;
+    while (share[size_t(i)].take_front(b)) run_block(b);
+    for (int k = 1; k < shares; ++k)
+      while (share[size_t((i + k) % shares)].take_back(b)) run_block(b);
   });
 }
 

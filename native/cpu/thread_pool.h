@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // One process-wide pool of worker threads. parallel_for splits [0, n) into contiguous chunks;
 // the calling thread works too. Calls made from inside a worker run serially, so nested
-// parallel regions never oversubscribe the machine.
+// parallel regions never oversubscribe the machine. Idle workers poll briefly before they
+// sleep, so that back-to-back regions do not wait for threads to wake up.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -16,5 +17,14 @@ void set_num_threads(int n);
 // Runs fn(begin, end) over chunks of [0, n). Work below `grain` elements per thread stays on
 // the calling thread. Exceptions thrown by fn are rethrown on the caller (first one wins).
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+// Like parallel_for, but when [0, n) is shared among threads, fn is called on blocks of
+// `grain` indices (the last one shorter): each thread runs its own contiguous share of the
+// blocks in order, then takes blocks left in the others' shares, from their ends. A thread
+// that starts late or is descheduled no longer holds up the region. Which thread runs a block
+// varies from call to call: fn must give results that do not depend on it (write per-block
+// results, combined afterwards in order).
+void parallel_for_balanced(int64_t n, int64_t grain,
+                           const std::function<void(int64_t, int64_t)>& fn);
 
 }  // namespace kiln::cpu
