@@ -205,7 +205,7 @@ void inner_reduce(const Op& op, const ReduceGeometry& g, const typename Op::In* 
   const int64_t nch = ceil_div(n_red, kChunk);
   std::vector<Acc> partial(nch > 1 ? size_t(n_out * nch) : 0);
   const int64_t grain = nch > 1 ? 1 : std::max<int64_t>(1, kGrain / n_red);
-  parallel_for(n_out * nch, grain, [&](int64_t b, int64_t e) {
+  parallel_for_balanced(n_out * nch, grain, [&](int64_t b, int64_t e) {
     int64_t o = b / nch;
     DimCounter kc(kept, kept.n, 1, o);
     for (int64_t t = b; t < e; ++t) {
@@ -312,7 +312,7 @@ void outer_reduce(const Op& op, const ReduceGeometry& g, const typename Op::In* 
   const OuterSchedule s(g);
   const int64_t cs = kept.inner_stride(0);
   std::vector<Acc> partial(s.nrc > 1 ? size_t(s.tasks() * s.cb) : 0);
-  parallel_for(s.tasks(), s.grain(), [&](int64_t b, int64_t e) {
+  parallel_for_balanced(s.tasks(), s.grain(), [&](int64_t b, int64_t e) {
     std::vector<Lane> lane(static_cast<size_t>(s.cb));
     std::vector<Acc> acc(static_cast<size_t>(s.cb));
     for (int64_t t = b; t < e; ++t) {
