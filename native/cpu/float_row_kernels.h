@@ -25,6 +25,9 @@ struct FloatRowKernels {
   void (*scale)(float* y, int64_t n, float f);
   // y[i] = (x[i] - a) - b, rounded after each subtraction as log_softmax's formula is.
   void (*sub_sub)(const float* x, float* y, int64_t n, float a, float b);
+  // acc[j] += rows[0][j], then += rows[1][j], ... up to rows[nrows - 1][j], for j < w: the
+  // rows are added one at a time in order, so every acc[j] rounds as a scalar loop would.
+  void (*add_rows)(float* acc, const float* const* rows, int nrows, int64_t w);
 };
 
 // The table for this CPU, or null where no vector variant applies.

@@ -176,6 +176,36 @@ KILN_SIMD_TARGET void sub_sub(const float* x, float* y, int64_t n, float a, floa
   for (; i < n; ++i) y[i] = (x[i] - a) - b;
 }
 
+// acc[j] += r[0][j] + ... + r[R - 1][j], added left to right. Each input row is one stream,
+// and the R streams are read together: for a column reduction the memory system then has
+// R rows in flight, and acc is loaded and stored once per R rows.
+template <class V, int R>
+KILN_SIMD_TARGET void add_rows_fixed(float* acc, const float* const* r, int64_t w) {
+  constexpr int W = V::kWidth;
+  int64_t j = 0;
+  for (; j + W <= w; j += W) {
+    typename V::F a = V::load(acc + j);
+    for (int k = 0; k < R; ++k) a = V::add(a, V::load(r[k] + j));
+    V::store(acc + j, a);
+  }
+  for (; j < w; ++j) {
+    float a = acc[j];
+    for (int k = 0; k < R; ++k) a += r[k][j];
+    acc[j] = a;
+  }
+}
+
+template <class V>
+KILN_SIMD_TARGET void add_rows(float* acc, const float* const* rows, int nrows, int64_t w) {
+  int k = 0;
+  for (; k + 8 <= nrows; k += 8) add_rows_fixed<V, 8>(acc, rows + k, w);
+  if (k + 4 <= nrows) {
+    add_rows_fixed<V, 4>(acc, rows + k, w);
+    k += 4;
+  }
+  for (; k < nrows; ++k) add_rows_fixed<V, 1>(acc, rows + k, w);
+}
+
 template <class V>
 const FloatRowKernels* row_kernel_table() {
   static const FloatRowKernels table = {
@@ -186,6 +216,7 @@ const FloatRowKernels* row_kernel_table() {
       exp_sum<V, true>,
       scale<V>,
       sub_sub<V>,
+      add_rows<V>,
   };
   return &table;
 }

@@ -28,6 +28,9 @@ constexpr int64_t kChunk = 32768;        // reduction elements per partial resul
 constexpr int64_t kBlock = 1024;         // elements reduced in lanes before folding into Acc
 constexpr int64_t kRowBlock = 64;        // rows accumulated in lanes before folding into Acc
 constexpr int64_t kColBlock = 1024;      // outputs per task when rows of outputs are swept
+constexpr int64_t kLaneBytes = 16384;    // the same for outer reductions, as bytes of lanes
+constexpr int64_t kRowGroup = 8;         // outer reductions: input rows per pass over the lanes
+constexpr int64_t kCombineCols = 512;    // outputs per task when chunk results are combined
 constexpr int64_t kMinColTasks = 64;     // fewer tasks than this split long lines too
 constexpr int64_t kMaxRowChunks = 64;
 
@@ -57,18 +60,18 @@ template <class S> bool is_nan(S v) {
   else return false;
 }
 
-// How a sweep over an outer layout is cut into tasks: blocks of up to kColBlock adjacent
+// How a sweep over an outer layout is cut into tasks: blocks of up to `col_block` adjacent
 // outputs along the innermost kept dim (wide, so that each input row segment is a long
 // contiguous read), and, when that gives few tasks, chunks of the reduced rows as well.
 // Everything here depends on the shape only, never on the thread count.
 struct OuterSchedule {
   int64_t width, outer, rows, cb, ncb, pairs, nrc, rpc;
 
-  explicit OuterSchedule(const ReduceGeometry& g) {
+  explicit OuterSchedule(const ReduceGeometry& g, int64_t col_block = kColBlock) {
     width = g.kept.inner_size();
     outer = g.kept.numel() / width;
     rows = g.red.numel();
-    cb = std::min(width, kColBlock);
+    cb = std::min(width, col_block);
     ncb = ceil_div(width, cb);
     pairs = outer * ncb;
     nrc = 1;
@@ -98,18 +101,23 @@ struct OuterSchedule {
 
 // Combines the chunk results of an outer sweep in chunk order: for every block of outputs,
 // res[j] = combine(...combine(chunk 0, chunk 1)..., last chunk), with partial holding the
-// results of task t at partial[t * cb].
+// results of task t at partial[t * cb]. The blocks are cut into pieces of kCombineCols
+// outputs, so that one wide block is still shared among threads.
 template <class V, class Combine>
 void combine_chunks(const OuterSchedule& s, const std::vector<V>& partial, V* res,
                     Combine combine) {
-  parallel_for(s.pairs, std::max<int64_t>(1, kGrain / (s.nrc * s.cb)), [&](int64_t b, int64_t e) {
-    for (int64_t pair = b; pair < e; ++pair) {
+  const int64_t pieces = ceil_div(s.cb, kCombineCols);
+  const int64_t grain = std::max<int64_t>(1, kGrain / (s.nrc * kCombineCols));
+  parallel_for(s.pairs * pieces, grain, [&](int64_t b, int64_t e) {
+    for (int64_t u = b; u < e; ++u) {
+      const int64_t pair = u / pieces, j0 = (u % pieces) * kCombineCols;
       const auto k = s.task(pair * s.nrc);
+      const int64_t j1 = std::min(k.w, j0 + kCombineCols);
       const V* src = partial.data() + pair * s.nrc * s.cb;
       V* dst = res + k.p * s.width + k.j0;
-      std::copy(src, src + k.w, dst);
+      for (int64_t j = j0; j < j1; ++j) dst[j] = src[j];
       for (int64_t c = 1; c < s.nrc; ++c)
-        for (int64_t j = 0; j < k.w; ++j) dst[j] = combine(dst[j], src[c * s.cb + j]);
+        for (int64_t j = j0; j < j1; ++j) dst[j] = combine(dst[j], src[c * s.cb + j]);
     }
   });
 }
@@ -269,34 +277,43 @@ void fold_row(const Op& op, typename Op::Acc* __restrict acc, typename Op::Lane*
   }
 }
 
+// Steps the lanes through `count` (at most kRowGroup) input rows, in row order: each lane
+// sees the same additions in the same order whichever loop runs, so the vector kernel of
+// float sums gives the portable loop's results exactly.
+template <class Op>
+void step_row_group(const Op& op, typename Op::Lane* lane, const typename Op::In* const* rows,
+                    int64_t count, int64_t cs, int64_t w, const typename Op::Lane* shift) {
+  if constexpr (std::is_same_v<Op, SumOp<float>>) {
+    if (const FloatRowKernels* k = cs == 1 ? float_row_kernels() : nullptr)
+      return k->add_rows(lane, rows, int(count), w);
+  }
+  int64_t i = 0;
+  for (; i + 4 <= count; i += 4) step_rows<4>(op, lane, rows + i, cs, w, shift);
+  for (; i < count; ++i) step_rows<1>(op, lane, rows + i, cs, w, shift);
+}
+
 // Accumulates reduced positions [r0, r1) of w outputs whose inputs start at `base`.
 template <class Op>
 void accumulate_rows(const Op& op, const typename Op::In* base, int64_t cs, int64_t w,
                      const DimList& red, int64_t r0, int64_t r1, const typename Op::Lane* shift,
                      typename Op::Lane* lane, typename Op::Acc* acc) {
-  static_assert(kRowBlock % 4 == 0, "rows are stepped four at a time");
+  static_assert(kRowBlock % kRowGroup == 0, "row groups never straddle a fold");
   for (int64_t j = 0; j < w; ++j) {
     lane[j] = op.lane_init();
     acc[j] = op.acc_init();
   }
   DimCounter rc(red, red.n, 1, r0);
-  const typename Op::In* rows[4];
-  int64_t r = r0, pending = 0;
-  for (; r + 4 <= r1; r += 4) {
-    for (auto& row : rows) {
-      row = base + rc.off[0];
-      rc.next();
-    }
-    step_rows<4>(op, lane, rows, cs, w, shift);
-    if ((pending += 4) == kRowBlock) {
+  const typename Op::In* rows[kRowGroup];
+  int64_t pending = 0;
+  for (int64_t r = r0; r < r1;) {
+    const int64_t count = std::min(kRowGroup, r1 - r);
+    for (int64_t i = 0; i < count; ++i, rc.next()) rows[i] = base + rc.off[0];
+    step_row_group(op, lane, rows, count, cs, w, shift);
+    r += count;
+    if ((pending += count) == kRowBlock) {
       fold_row(op, acc, lane, w);
       pending = 0;
     }
-  }
-  for (; r < r1; ++r, rc.next()) {
-    rows[0] = base + rc.off[0];
-    step_rows<1>(op, lane, rows, cs, w, shift);
-    ++pending;
   }
   if (pending) fold_row(op, acc, lane, w);
 }
@@ -309,7 +326,10 @@ void outer_reduce(const Op& op, const ReduceGeometry& g, const typename Op::In* 
   using Lane = typename Op::Lane;
   using Acc = typename Op::Acc;
   const DimList& kept = g.kept;
-  const OuterSchedule s(g);
+  // Wide blocks of outputs: each task then reads long runs of every input row (whole rows of
+  // a [4096, 4096] input), which streams from memory at nearly the speed of one contiguous
+  // read; short runs at a large stride read about half as fast.
+  const OuterSchedule s(g, kLaneBytes / int64_t(sizeof(Lane)));
   const int64_t cs = kept.inner_stride(0);
   std::vector<Acc> partial(s.nrc > 1 ? size_t(s.tasks() * s.cb) : 0);
   parallel_for_balanced(s.tasks(), s.grain(), [&](int64_t b, int64_t e) {
