@@ -42,14 +42,10 @@ KILN_SIMD_TARGET inline typename V::F vexp(typename V::F x) {
   return V::mul(V::mul(y, s1), s2);
 }
 
-// The lanes of v added in a fixed pairwise order.
+// The lanes of v added in a fixed pairwise order: lane[k] += lane[k + w] for w = W/2, ..., 1.
 template <class V>
 KILN_SIMD_TARGET inline float lane_sum(typename V::F v) {
-  alignas(64) float lane[V::kWidth];
-  V::store(lane, v);
-  for (int w = V::kWidth / 2; w > 0; w /= 2)
-    for (int k = 0; k < w; ++k) lane[k] += lane[k + w];
-  return lane[0];
+  return V::sum_lanes(v);
 }
 
 template <class V, bool kMax>

@@ -44,10 +44,20 @@ struct Avx2 {
   KILN_TARGET_AVX2 static M nan_lanes(F v) { return _mm256_cmp_ps(v, v, _CMP_UNORD_Q); }
   KILN_TARGET_AVX2 static M either(M a, M b) { return _mm256_or_ps(a, b); }
   KILN_TARGET_AVX2 static bool any(M m) { return _mm256_movemask_ps(m) != 0; }
+
+  // The lanes added pairwise, upper half onto lower half: lane[k] += lane[k + 4], then
+  // lane[k] += lane[k + 2], then lane[0] += lane[1]. In registers: a round trip through
+  // memory stalls on store forwarding once per block of a sum.
+  KILN_TARGET_AVX2 static float sum_lanes(F v) {
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    return _mm_cvtss_f32(_mm_add_ss(a, _mm_shuffle_ps(a, a, 1)));
+  }
 };
 
-// min, max and the shifts go through their zero-masking forms with every lane selected: the
-// plain forms pass an undefined vector that GCC 12 reports as used uninitialized.
+// min, max, the shifts and the extraction of the upper half go through their zero-masking
+// forms with every lane selected: the plain forms pass an undefined vector that GCC 12
+// reports as used uninitialized.
 struct Avx512 {
   using F = __m512;
   using I = __m512i;
@@ -78,6 +88,16 @@ struct Avx512 {
   KILN_TARGET_AVX512 static M nan_lanes(F v) { return _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q); }
   KILN_TARGET_AVX512 static M either(M a, M b) { return M(a | b); }
   KILN_TARGET_AVX512 static bool any(M m) { return m != 0; }
+
+  // The lanes added pairwise as Avx2::sum_lanes does, after lane[k] += lane[k + 8].
+  KILN_TARGET_AVX512 static float sum_lanes(F v) {
+    const __m512d d = _mm512_castps_pd(v);
+    const __m256 a = _mm256_add_ps(_mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xFF, d, 0)),
+                                   _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xFF, d, 1)));
+    __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    b = _mm_add_ps(b, _mm_movehl_ps(b, b));
+    return _mm_cvtss_f32(_mm_add_ss(b, _mm_shuffle_ps(b, b, 1)));
+  }
 };
 
 }  // namespace kiln::cpu::simd
