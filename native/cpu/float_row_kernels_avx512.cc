@@ -8,11 +8,11 @@
 #include "float_row_kernels_impl.h"
 
 namespace kiln::cpu {
-// The loops that only load and add or compare (sum, max, min, add_rows) keep the 256-bit
-// ones: they are bound by memory, and a 512-bit load of an array that is not 64-byte aligned
-// (ArrayBuffers are 16-byte aligned) straddles two cache lines every time, which costs
-// bandwidth on Zen 4 (256-bit loads stream a 64 MB float sum about 5% faster there). Sums
-// are then also the same on AVX2 and AVX-512 machines.
+// The loops that only load and add or compare (sum, max, min, add_rows and the *_rows
+// kernels) keep the 256-bit ones: they are bound by memory, and a 512-bit load of an array
+// that is not 64-byte aligned (ArrayBuffers are 16-byte aligned) straddles two cache lines
+// every time, which costs bandwidth on Zen 4 (256-bit loads stream a 64 MB float sum about
+// 5% faster there). Sums are then also the same on AVX2 and AVX-512 machines.
 const FloatRowKernels* float_row_kernels_avx512() {
   static const FloatRowKernels table = [] {
     FloatRowKernels t = *simd::row_kernel_table<simd::Avx512>();
@@ -21,6 +21,9 @@ const FloatRowKernels* float_row_kernels_avx512() {
     t.min = narrow.min;
     t.sum = narrow.sum;
     t.add_rows = narrow.add_rows;
+    t.sum_rows = narrow.sum_rows;
+    t.max_rows = narrow.max_rows;
+    t.min_rows = narrow.min_rows;
     return t;
   }();
   return &table;

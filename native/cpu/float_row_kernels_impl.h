@@ -53,35 +53,48 @@ KILN_SIMD_TARGET inline typename V::F pick(typename V::F a, typename V::F b) {
   return kMax ? V::max(a, b) : V::min(a, b);
 }
 
+// The running extremum of one row: its vectors alternate between two accumulators, and NaN
+// is tracked apart (min/max alone would let a later lane value replace it).
 template <class V, bool kMax>
-KILN_SIMD_TARGET float extremum(const float* x, int64_t n) {
-  using F = typename V::F;
-  constexpr int W = V::kWidth;
+struct ExtremumState {
+  typename V::F a0, a1;
+  typename V::M nan;
+};
+
+template <class V, bool kMax>
+KILN_SIMD_TARGET inline ExtremumState<V, kMax> extremum_init() {
   const float inf = std::numeric_limits<float>::infinity();
-  const float identity = kMax ? -inf : inf;
-  // NaN is tracked apart: min/max alone would let a later lane value replace it.
-  typename V::M nan = V::no_lanes();
-  F a0 = V::set1(identity), a1 = a0, a2 = a0, a3 = a0;
-  int64_t i = 0;
-  for (; i + 4 * W <= n; i += 4 * W) {
-    const F v0 = V::load(x + i), v1 = V::load(x + i + W);
-    const F v2 = V::load(x + i + 2 * W), v3 = V::load(x + i + 3 * W);
-    nan = V::either(nan, V::either(V::either(V::nan_lanes(v0), V::nan_lanes(v1)),
-                                   V::either(V::nan_lanes(v2), V::nan_lanes(v3))));
-    a0 = pick<V, kMax>(a0, v0);
-    a1 = pick<V, kMax>(a1, v1);
-    a2 = pick<V, kMax>(a2, v2);
-    a3 = pick<V, kMax>(a3, v3);
-  }
+  const typename V::F id = V::set1(kMax ? -inf : inf);
+  return {id, id, V::no_lanes()};
+}
+
+// Two vectors at p into the state.
+template <class V, bool kMax>
+KILN_SIMD_TARGET inline void extremum_step(ExtremumState<V, kMax>& st, const float* p) {
+  const typename V::F v0 = V::load(p), v1 = V::load(p + V::kWidth);
+  st.nan = V::either(st.nan, V::either(V::nan_lanes(v0), V::nan_lanes(v1)));
+  st.a0 = pick<V, kMax>(st.a0, v0);
+  st.a1 = pick<V, kMax>(st.a1, v1);
+}
+
+// Finishes a row whose first i values are in the state. Always inlined: a state passed in
+// memory is reloaded in pieces the store cannot forward, a stall as long as the loop over a
+// 4 KB row.
+template <class V, bool kMax>
+KILN_SIMD_TARGET inline __attribute__((always_inline)) float extremum_from(
+    ExtremumState<V, kMax> st, const float* x, int64_t i, int64_t n) {
+  constexpr int W = V::kWidth;
+  for (; i + 2 * W <= n; i += 2 * W) extremum_step<V, kMax>(st, x + i);
   for (; i + W <= n; i += W) {
-    const F v = V::load(x + i);
-    nan = V::either(nan, V::nan_lanes(v));
-    a0 = pick<V, kMax>(a0, v);
+    const typename V::F v = V::load(x + i);
+    st.nan = V::either(st.nan, V::nan_lanes(v));
+    st.a0 = pick<V, kMax>(st.a0, v);
   }
   alignas(64) float lane[W];
-  V::store(lane, pick<V, kMax>(pick<V, kMax>(a0, a1), pick<V, kMax>(a2, a3)));
-  float best = identity;
-  bool has_nan = V::any(nan);
+  V::store(lane, pick<V, kMax>(st.a0, st.a1));
+  const float inf = std::numeric_limits<float>::infinity();
+  float best = kMax ? -inf : inf;
+  bool has_nan = V::any(st.nan);
   for (int k = 0; k < W; ++k) best = kMax ? std::fmax(best, lane[k]) : std::fmin(best, lane[k]);
   for (; i < n; ++i) {
     has_nan |= x[i] != x[i];
@@ -90,28 +103,105 @@ KILN_SIMD_TARGET float extremum(const float* x, int64_t n) {
   return has_nan ? std::numeric_limits<float>::quiet_NaN() : best;
 }
 
+template <class V, bool kMax>
+KILN_SIMD_TARGET float extremum(const float* x, int64_t n) {
+  return extremum_from<V, kMax>(extremum_init<V, kMax>(), x, 0, n);
+}
+
+// S rows at once over their first m values (m a multiple of two vectors): each row's state
+// goes through the steps extremum() takes, so extremum_from finishes it to the same result.
+template <class V, bool kMax, int S>
+KILN_SIMD_TARGET void extremum_together(const float* const* rows, int64_t m,
+                                        ExtremumState<V, kMax>* st) {
+  ExtremumState<V, kMax> s[S];
+  for (int k = 0; k < S; ++k) s[k] = extremum_init<V, kMax>();
+  for (int64_t i = 0; i < m; i += 2 * V::kWidth)
+    for (int k = 0; k < S; ++k) extremum_step<V, kMax>(s[k], rows[k] + i);
+  for (int k = 0; k < S; ++k) st[k] = s[k];
+}
+
+template <class V, bool kMax>
+KILN_SIMD_TARGET void extremum_rows(const float* const* rows, const int64_t* n, int count,
+                                    float* out) {
+  int64_t m = n[0];
+  for (int k = 1; k < count; ++k) m = std::min(m, n[k]);
+  m -= m % (2 * V::kWidth);
+  ExtremumState<V, kMax> st[kRowStreams];
+  switch (count) {
+    case 4: extremum_together<V, kMax, 4>(rows, m, st); break;
+    case 3: extremum_together<V, kMax, 3>(rows, m, st); break;
+    case 2: extremum_together<V, kMax, 2>(rows, m, st); break;
+    default: m = 0; st[0] = extremum_init<V, kMax>(); break;
+  }
+  for (int k = 0; k < count; ++k) out[k] = extremum_from<V, kMax>(st[k], rows[k], m, n[k]);
+}
+
+// One block of at most kRowKernelBlock values, added in float lanes.
 template <class V>
-KILN_SIMD_TARGET double sum(const float* x, int64_t n) {
+KILN_SIMD_TARGET inline float block_sum(const float* p, int64_t len) {
   using F = typename V::F;
   constexpr int W = V::kWidth;
-  double total = 0;
-  for (int64_t b = 0; b < n; b += kRowKernelBlock) {
-    const int64_t len = std::min(kRowKernelBlock, n - b);
-    const float* p = x + b;
-    F s0 = V::set1(0.0f), s1 = s0, s2 = s0, s3 = s0;
-    int64_t i = 0;
-    for (; i + 4 * W <= len; i += 4 * W) {
-      s0 = V::add(s0, V::load(p + i));
-      s1 = V::add(s1, V::load(p + i + W));
-      s2 = V::add(s2, V::load(p + i + 2 * W));
-      s3 = V::add(s3, V::load(p + i + 3 * W));
-    }
-    for (; i + W <= len; i += W) s0 = V::add(s0, V::load(p + i));
-    float block = lane_sum<V>(V::add(V::add(s0, s1), V::add(s2, s3)));
-    for (; i < len; ++i) block += p[i];
-    total += double(block);
+  F s0 = V::set1(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  int64_t i = 0;
+  for (; i + 4 * W <= len; i += 4 * W) {
+    s0 = V::add(s0, V::load(p + i));
+    s1 = V::add(s1, V::load(p + i + W));
+    s2 = V::add(s2, V::load(p + i + 2 * W));
+    s3 = V::add(s3, V::load(p + i + 3 * W));
   }
+  for (; i + W <= len; i += W) s0 = V::add(s0, V::load(p + i));
+  float block = lane_sum<V>(V::add(V::add(s0, s1), V::add(s2, s3)));
+  for (; i < len; ++i) block += p[i];
+  return block;
+}
+
+// total plus the blocks of x from offset b (a multiple of kRowKernelBlock) on, in order.
+template <class V>
+KILN_SIMD_TARGET double sum_from(double total, const float* x, int64_t b, int64_t n) {
+  for (; b < n; b += kRowKernelBlock)
+    total += double(block_sum<V>(x + b, std::min(kRowKernelBlock, n - b)));
   return total;
+}
+
+template <class V>
+KILN_SIMD_TARGET double sum(const float* x, int64_t n) {
+  return sum_from<V>(0.0, x, 0, n);
+}
+
+// The first nblocks full blocks of S rows, block j of every row before block j + 1. A full
+// block runs only the four-accumulator loop of block_sum, so each total is sum()'s.
+template <class V, int S>
+KILN_SIMD_TARGET void sum_together(const float* const* rows, int64_t nblocks, double* total) {
+  using F = typename V::F;
+  constexpr int W = V::kWidth;
+  static_assert(kRowKernelBlock % (4 * W) == 0, "full blocks have no remainder loop");
+  for (int k = 0; k < S; ++k) total[k] = 0;
+  for (int64_t b = 0; b < nblocks * kRowKernelBlock; b += kRowKernelBlock) {
+    F s[S][4];
+    for (int k = 0; k < S; ++k) s[k][0] = s[k][1] = s[k][2] = s[k][3] = V::set1(0.0f);
+    for (int64_t i = b; i < b + kRowKernelBlock; i += 4 * W)
+      for (int k = 0; k < S; ++k)
+        for (int a = 0; a < 4; ++a) s[k][a] = V::add(s[k][a], V::load(rows[k] + i + a * W));
+    for (int k = 0; k < S; ++k)
+      total[k] += double(lane_sum<V>(V::add(V::add(s[k][0], s[k][1]), V::add(s[k][2], s[k][3]))));
+  }
+}
+
+template <class V>
+KILN_SIMD_TARGET void sum_rows(const float* const* rows, const int64_t* n, int count,
+                               double* out) {
+  int64_t m = n[0];
+  for (int k = 1; k < count; ++k) m = std::min(m, n[k]);
+  int64_t nblocks = m / kRowKernelBlock;
+  double total[kRowStreams];
+  switch (count) {
+    case 4: sum_together<V, 4>(rows, nblocks, total); break;
+    case 3: sum_together<V, 3>(rows, nblocks, total); break;
+    case 2: sum_together<V, 2>(rows, nblocks, total); break;
+    default: nblocks = 0; total[0] = 0; break;
+  }
+  for (int k = 0; k < count; ++k)
+    out[k] = sum_from<V>(total[k], rows[k], nblocks * kRowKernelBlock, n[k]);
 }
 
 // Sum of exp(x - shift), storing the exponentials into y when kStore.
@@ -213,6 +303,9 @@ const FloatRowKernels* row_kernel_table() {
       scale<V>,
       sub_sub<V>,
       add_rows<V>,
+      sum_rows<V>,
+      extremum_rows<V, true>,
+      extremum_rows<V, false>,
   };
   return &table;
 }

@@ -203,6 +203,46 @@ typename Op::Acc reduce_span(const Op& op, const typename Op::In* x, const DimLi
   return acc;
 }
 
+// Ops whose contiguous float runs the *_rows kernels of float_row_kernels.h reduce.
+template <class Op>
+constexpr bool kHasRowsKernel = std::is_same_v<Op, SumOp<float>> ||
+                                std::is_same_v<Op, ExtremumOp<float, true>> ||
+                                std::is_same_v<Op, ExtremumOp<float, false>>;
+
+template <class Op>
+void run_rows_kernel(const FloatRowKernels& k, const float* const* rows, const int64_t* n,
+                     int count, typename Op::Acc* out) {
+  if constexpr (std::is_same_v<Op, SumOp<float>>) k.sum_rows(rows, n, count, out);
+  else if constexpr (std::is_same_v<Op, ExtremumOp<float, true>>) k.max_rows(rows, n, count, out);
+  else k.min_rows(rows, n, count, out);
+}
+
+// The tasks of inner_reduce (contiguous float runs here) through the *_rows kernels,
+// kRowStreams at a time: group i holds tasks i, i + D, i + 2D, ... with D the number of
+// groups, so that each thread reads several parts of the input far apart from each other
+// side by side. Each task's result is the one-row kernel's, so grouping changes no result.
+template <class Op, class Store>
+void inner_reduce_rows(const FloatRowKernels& k, const ReduceGeometry& g, const float* x,
+                       int64_t nch, int64_t grain, Store store) {
+  const int64_t n_red = g.red.numel(), ntasks = g.kept.numel() * nch;
+  const int64_t groups = ceil_div(ntasks, kRowStreams);
+  parallel_for_balanced(groups, ceil_div(grain, kRowStreams), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const float* rows[kRowStreams];
+      int64_t n[kRowStreams];
+      int count = 0;
+      for (int64_t t = i; t < ntasks && count < kRowStreams; t += groups, ++count) {
+        const int64_t r0 = (t % nch) * kChunk;
+        rows[count] = x + DimCounter(g.kept, g.kept.n, 1, t / nch).off[0] + r0;
+        n[count] = std::min(n_red, r0 + kChunk) - r0;
+      }
+      typename Op::Acc out[kRowStreams];
+      run_rows_kernel<Op>(k, rows, n, count, out);
+      for (int c = 0; c < count; ++c) store(i + c * groups, out[c]);
+    }
+  });
+}
+
 // Inner reduction: task t reduces chunk (t % nch) of output (t / nch).
 template <class Op>
 void inner_reduce(const Op& op, const ReduceGeometry& g, const typename Op::In* x,
@@ -212,23 +252,36 @@ void inner_reduce(const Op& op, const ReduceGeometry& g, const typename Op::In* 
   const int64_t n_out = kept.numel(), n_red = g.red.numel();
   const int64_t nch = ceil_div(n_red, kChunk);
   std::vector<Acc> partial(nch > 1 ? size_t(n_out * nch) : 0);
+  auto store = [&](int64_t t, Acc a) {
+    if (nch > 1) partial[size_t(t)] = a;
+    else res[t] = a;
+  };
   const int64_t grain = nch > 1 ? 1 : std::max<int64_t>(1, kGrain / n_red);
-  parallel_for_balanced(n_out * nch, grain, [&](int64_t b, int64_t e) {
-    int64_t o = b / nch;
-    DimCounter kc(kept, kept.n, 1, o);
-    for (int64_t t = b; t < e; ++t) {
-      if (t / nch != o) {
-        kc.next();
-        ++o;
-      }
-      typename Op::Lane sh{};
-      if constexpr (Op::kShifted) sh = shift[o];
-      const int64_t r0 = (t % nch) * kChunk, r1 = std::min(n_red, r0 + kChunk);
-      const Acc a = reduce_span(op, x + kc.off[0], g.red, r0, r1, sh);
-      if (nch > 1) partial[size_t(t)] = a;
-      else res[o] = a;
+  bool done = false;
+  if constexpr (kHasRowsKernel<Op>) {
+    // Runs of at least one block, for which reading several at once pays.
+    const FloatRowKernels* k = float_row_kernels();
+    if (k && g.red.n == 1 && g.red.inner_stride(0) == 1 && n_red >= kRowKernelBlock) {
+      inner_reduce_rows<Op>(*k, g, x, nch, grain, store);
+      done = true;
     }
-  });
+  }
+  if (!done) {
+    parallel_for_balanced(n_out * nch, grain, [&](int64_t b, int64_t e) {
+      int64_t o = b / nch;
+      DimCounter kc(kept, kept.n, 1, o);
+      for (int64_t t = b; t < e; ++t) {
+        if (t / nch != o) {
+          kc.next();
+          ++o;
+        }
+        typename Op::Lane sh{};
+        if constexpr (Op::kShifted) sh = shift[o];
+        const int64_t r0 = (t % nch) * kChunk, r1 = std::min(n_red, r0 + kChunk);
+        store(t, reduce_span(op, x + kc.off[0], g.red, r0, r1, sh));
+      }
+    });
+  }
   if (nch == 1) return;
   parallel_for(n_out, std::max<int64_t>(1, kGrain / nch), [&](int64_t b, int64_t e) {
     for (int64_t o = b; o < e; ++o) {
