@@ -2,7 +2,8 @@
 // Sums and extrema over a dim that is not the fastest (the column sweeps of the outer
 // reduction driver, with their vectorized row loop for float32 sums) at row counts and
 // widths on both sides of the vector widths, row groups and fold lengths, against a float64
-// reference; and results that do not depend on the thread count or on the call.
+// reference; rows of contiguous floats that the inner driver reduces several at a time; and
+// results that do not depend on the thread count or on the call.
 import * as kiln from '../../lib';
 
 /** Deterministic values in [-1, 1). */
@@ -88,6 +89,40 @@ describe('sums and maxima over dim 0', () => {
     expect(max[4]).toBe(Infinity);
     expect(sum[5]).toBe(-Infinity);
     expect(Number.isFinite(max[5])).toBe(true);
+  });
+});
+
+describe('rows of contiguous floats reduced several at once', () => {
+  // Row lengths around one block (1024), uneven blocks, and rows cut into chunks (32768).
+  test.each([
+    [7, 1024],
+    [9, 1500],
+    [5, 40000],
+    [3, 70001],
+  ])('[%i, %i] over dim 1: each row as when reduced alone', (rows, width) => {
+    const data = inputs(rows * width, rows + width);
+    data[2 * width + 17] = NaN;
+    const t = kiln.tensor(data).reshape([rows, width]);
+    const ops: Array<[string, (x: kiln.Tensor) => kiln.Tensor, (x: kiln.Tensor) => kiln.Tensor]> = [
+      ['sum', (x) => x.sum(1), (x) => x.sum()],
+      ['amax', (x) => x.amax(1), (x) => x.amax()],
+      ['amin', (x) => x.amin(1), (x) => x.amin()],
+    ];
+    for (const [name, byRow, whole] of ops) {
+      const got = byRow(t).data() as Float32Array;
+      for (let r = 0; r < rows; r++) {
+        const alone = whole(t.select(0, r)).item() as number;
+        if (!Object.is(got[r], alone)) throw new Error(`${name} of row ${r}: ${got[r]} in the batch, ${alone} alone`);
+      }
+      expect(Number.isNaN(got[2])).toBe(true);
+    }
+    const sums = t.sum(1).data() as Float32Array;
+    for (let r = 0; r < rows; r++) {
+      if (r === 2) continue;
+      let ref = 0;
+      for (let j = 0; j < width; j++) ref += data[r * width + j];
+      expect(Math.abs(sums[r] - ref)).toBeLessThanOrEqual(1e-6 * width);
+    }
   });
 });
 
