@@ -14,6 +14,7 @@
 #include <cmath>
 #include <limits>
 
+#include "../native/core/reduce_names.h"
 #include "kernels.h"
 #include "reduce_common.cuh"
 
@@ -458,29 +459,6 @@ void run(ReduceParams p, int device, const void* data, const Op& op, const Src& 
 }
 
 // ---- reduce() ---------------------------------------------------------------------------
-
-const char* reduce_name(ReduceOp op) {
-  switch (op) {
-#define KILN_REDUCE(name) \
-  case ReduceOp::name:    \
-    return #name;
-#include "../native/core/ops.def"
-    default: break;
-  }
-  throw Error(ErrorCode::InvalidArgument, make_string("reduce: unknown op code ", int(op)));
-}
-
-// The result of a reduction over no elements (ops with an identity only).
-double empty_result(ReduceOp op) {
-  switch (op) {
-    case ReduceOp::prod: return 1;
-    case ReduceOp::all: return 1;
-    case ReduceOp::mean: return std::numeric_limits<double>::quiet_NaN();
-    case ReduceOp::var: return std::numeric_limits<double>::quiet_NaN();
-    case ReduceOp::logsumexp: return -std::numeric_limits<double>::infinity();
-    default: return 0;
-  }
-}
 
 template <class T>
 void reduce_norm(const ReduceParams& p, int dev, const TensorView& out, const TensorView& in,

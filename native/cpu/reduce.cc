@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/reduce_names.h"
 #include "../core/error.h"
 #include "float_row_kernels.h"
 #include "kernels.h"
@@ -430,30 +431,6 @@ void store_outputs(const ReduceGeometry& g, int op_index, const TensorView& out,
 }
 
 // ---- reduce() ---------------------------------------------------------------------------
-
-const char* reduce_name(ReduceOp op) {
-  switch (op) {
-#define KILN_REDUCE(name) \
-  case ReduceOp::name:    \
-    return #name;
-#include "../core/ops.def"
-    default: break;
-  }
-  throw Error(ErrorCode::InvalidArgument, make_string("reduce: unknown op code ", int(op)));
-}
-
-// The result of a reduction over no elements (ops with an identity only).
-double empty_result(ReduceOp op) {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  switch (op) {
-    case ReduceOp::prod: return 1;
-    case ReduceOp::all: return 1;
-    case ReduceOp::mean: return nan;
-    case ReduceOp::var: return nan;
-    case ReduceOp::logsumexp: return -std::numeric_limits<double>::infinity();
-    default: return 0;
-  }
-}
 
 template <class T>
 void reduce_norm(const ReduceGeometry& g, const TensorView& out, const TensorView& in, double p) {
