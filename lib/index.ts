@@ -24,6 +24,7 @@ export type { DType } from './tensor/dtype';
 export { promoteTypes, resultType, canCast } from './tensor/dtype';
 export { broadcastShapes } from './tensor/shape';
 import { emptyPool, poolLimit, setPoolLimit } from './tensor/buffer-pool';
+import { forgetFreeChunks } from './tensor/small-slabs';
 export { scope, keep, memory } from './tensor/memory';
 export type { MemoryInfo } from './tensor/memory';
 export { setPrintOptions, getPrintOptions } from './tensor/format';
@@ -72,9 +73,17 @@ export function setNumThreads(n: number): void {
 
 /**
  * The CPU buffer pool: freed large buffers kept for reuse (see lib/tensor/buffer-pool.ts).
- * Its limit defaults to 512 MiB, or KILN_CPU_POOL_BYTES; 0 turns pooling off.
+ * Its limit defaults to 512 MiB, or KILN_CPU_POOL_BYTES; 0 turns pooling off. emptyCache()
+ * also forgets the freed small chunks kept for reuse (lib/tensor/small-slabs.ts).
  */
-export const cpu = { emptyCache: emptyPool, poolLimit, setPoolLimit };
+export const cpu = {
+  emptyCache(): void {
+    emptyPool();
+    forgetFreeChunks();
+  },
+  poolLimit,
+  setPoolLimit,
+};
 
 export { cuda, backends } from './backend/cuda';
 export type { CudaDeviceLike } from './backend/cuda';

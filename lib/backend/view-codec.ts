@@ -17,11 +17,12 @@ export interface ViewLike {
   readonly dtypeCode: number;
   readonly shape: readonly number[];
   readonly strides: readonly number[];
-  readonly offset: number;
+  /** Element offset into the native buffer (see Tensor.bufferOffset). */
+  readonly bufferOffset: number;
 }
 
 export function encodeView(slot: number, v: ViewLike): void {
-  encodeRaw(slot, v.dtypeCode, v.shape, v.strides, v.offset);
+  encodeRaw(slot, v.dtypeCode, v.shape, v.strides, v.bufferOffset);
 }
 
 export function encodeRaw(

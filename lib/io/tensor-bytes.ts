@@ -48,7 +48,7 @@ export function withTensorBytes<R>(t: Tensor, use: (bytes: Uint8Array) => R): R 
     });
     const itemsize = ITEMSIZE[flat.dtype];
     // `use` may keep these bytes after it returns, so this memory must never be reused.
-    let bytes = new Uint8Array(flat.storage.exposeBuffer(), flat.offset * itemsize, byteLength(flat));
+    let bytes = new Uint8Array(flat.storage.exposeBuffer(), flat.bufferOffset * itemsize, byteLength(flat));
     if (!HOST_LITTLE_ENDIAN && itemsize > 1) {
       bytes = bytes.slice();
       swapByteOrder(bytes, itemsize);
@@ -66,7 +66,7 @@ export function withTensorBytes<R>(t: Tensor, use: (bytes: Uint8Array) => R): R 
 export function tensorFromBytes(shape: readonly number[], dtype: DType, fill: (into: Uint8Array) => void, littleEndian = true): Tensor {
   const t = Tensor.empty(shape, dtype);
   try {
-    const bytes = new Uint8Array(t.buffer as ArrayBuffer, 0, byteLength(t));
+    const bytes = new Uint8Array(t.buffer as ArrayBuffer, t.bufferOffset * ITEMSIZE[dtype], byteLength(t));
     fill(bytes);
     if (littleEndian !== HOST_LITTLE_ENDIAN) swapByteOrder(bytes, ITEMSIZE[dtype]);
     if (dtype === 'bool') for (let i = 0; i < bytes.length; i++) bytes[i] = bytes[i] === 0 ? 0 : 1;

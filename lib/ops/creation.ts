@@ -5,7 +5,7 @@ import { encodeView } from '../backend/view-codec';
 import { DTypeError, ShapeError } from '../errors';
 import { assertDeviceUsable, moveTo } from './device-move';
 import { CPU, Device, DeviceLike, parseDevice } from '../tensor/device';
-import { AnyTypedArray, assertDType, DEFAULT_FLOAT, DType, TYPED_ARRAY } from '../tensor/dtype';
+import { AnyTypedArray, assertDType, DEFAULT_FLOAT, DType, ITEMSIZE, TYPED_ARRAY } from '../tensor/dtype';
 import { fmtShape } from '../tensor/shape';
 import { Storage } from '../tensor/storage';
 import { Tensor } from '../tensor/tensor';
@@ -127,7 +127,7 @@ export const tensor = defineOp({
     const { shape, leaves } = flatten(data, 'tensor');
     const dtype = opts.dtype ? assertDType(opts.dtype, 'tensor') : inferDType(leaves);
     const out = Tensor.empty(shape, dtype, CPU);
-    const arr = new TYPED_ARRAY[dtype](out.buffer as ArrayBuffer, 0, leaves.length) as unknown as { [i: number]: number | bigint };
+    const arr = new TYPED_ARRAY[dtype](out.buffer as ArrayBuffer, out.bufferOffset * ITEMSIZE[dtype], leaves.length) as unknown as { [i: number]: number | bigint };
     for (let i = 0; i < leaves.length; i++) arr[i] = toElement(leaves[i], dtype, 'tensor', i);
     return finish(onDevice(out, device), opts, 'tensor');
   },

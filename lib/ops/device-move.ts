@@ -33,7 +33,7 @@ export function moveTo(x: Tensor, device: Device, dtype: DType = x.dtype, op = '
   try {
     const out = Tensor.uninitialized(x.shape, dtype, device);
     const itemsize = ITEMSIZE[dtype];
-    native.transfer(out.buffer, 0, source.buffer, source.offset * itemsize, out.numel() * itemsize);
+    native.transfer(out.buffer, out.bufferOffset * itemsize, source.buffer, source.bufferOffset * itemsize, out.numel() * itemsize);
     return out;
   } finally {
     if (source !== x) source.dispose();

@@ -80,8 +80,12 @@ export type BinaryKernel = keyof typeof BINARY_OPS;
  * shape and whose dtype must be able to hold the result.
  */
 export function runBinary(kernel: BinaryKernel, op: string, a: TensorOrScalar, b: TensorOrScalar, alpha = 1, inplace = false): Tensor {
-  const device = commonDevice(op, a, b);
   const policy: BinaryPolicy = BINARY_OPS[kernel];
+  if (!inplace && a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype && sameShape(a.shape, b.shape)) {
+    const direct = runBinarySameShape(kernel, policy, a, b, alpha);
+    if (direct !== null) return direct;
+  }
+  const device = commonDevice(op, a, b);
   const promoted = resultType([a, b]);
   const dtype = computeDType(op, policy === 'cmp' ? 'all' : policy, promoted, 'tensors');
   const outDType: DType = policy === 'cmp' ? 'bool' : dtype;
@@ -107,6 +111,22 @@ export function runBinary(kernel: BinaryKernel, op: string, a: TensorOrScalar, b
     out.dispose();
     return a as Tensor;
   }
+  return out;
+}
+
+/**
+ * The common case of a binary op, kept short because small ops are dominated by this path: two
+ * tensors of one shape and dtype, whose result needs no cast (else null: the general path).
+ */
+function runBinarySameShape(kernel: BinaryKernel, policy: BinaryPolicy, a: Tensor, b: Tensor, alpha: number): Tensor | null {
+  if (policy === 'float' ? !isFloating(a.dtype) : policy === 'num' && a.dtype === 'bool') return null;
+  const device = a.device;
+  if (!device.equals(b.device)) return null;
+  const out = Tensor.uninitialized(a.shape, policy === 'cmp' ? 'bool' : a.dtype, device);
+  encodeView(0, out);
+  encodeView(1, a);
+  encodeView(2, b);
+  native.binary(opCodes.binary[kernel], out.buffer, a.buffer, b.buffer, alpha);
   return out;
 }
 

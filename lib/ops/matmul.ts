@@ -52,8 +52,8 @@ function asBatched(t: Tensor, batch: readonly number[]): Mat3 {
   if (stride === null) {
     // Batch dims that cannot be read with one stride: materialize the broadcast batch.
     temp = Tensor.uninitialized(full, t.dtype, t.device);
-    encodeRaw(0, DTYPE_CODE[t.dtype], full, contiguousStrides(full), 0);
-    encodeRaw(1, DTYPE_CODE[t.dtype], full, strides, t.offset);
+    encodeRaw(0, DTYPE_CODE[t.dtype], full, contiguousStrides(full), temp.bufferOffset);
+    encodeRaw(1, DTYPE_CODE[t.dtype], full, strides, t.bufferOffset);
     native.copy(temp.buffer, t.buffer);
     src = temp;
     strides = temp.strides.slice();
@@ -65,9 +65,9 @@ function asBatched(t: Tensor, batch: readonly number[]): Mat3 {
 /** Runs out[B,M,N] = alpha * a[B,M,K] @ b[B,K,N] + beta * out. */
 function gemm(out: Tensor, a: Mat3, b: Mat3, B: number, M: number, K: number, N: number, alpha = 1, beta = 0): void {
   const code = DTYPE_CODE[out.dtype];
-  encodeRaw(0, code, [B, M, N], [M * N, N, 1], out.offset);
-  encodeRaw(1, code, [B, M, K], a.strides, a.t.offset);
-  encodeRaw(2, code, [B, K, N], b.strides, b.t.offset);
+  encodeRaw(0, code, [B, M, N], [M * N, N, 1], out.bufferOffset);
+  encodeRaw(1, code, [B, M, K], a.strides, a.t.bufferOffset);
+  encodeRaw(2, code, [B, K, N], b.strides, b.t.bufferOffset);
   native.matmul(out.buffer, a.t.buffer, b.t.buffer, alpha, beta);
 }
 
@@ -192,8 +192,8 @@ export const addmm = defineOp({
     const out = Tensor.uninitialized([M, N], mat1.dtype, mat1.device);
     if (beta !== 0) {
       // Seed the output with the broadcast bias; the kernel then accumulates beta * out.
-      encodeRaw(0, DTYPE_CODE[out.dtype], [M, N], [N, 1], 0);
-      encodeRaw(1, DTYPE_CODE[input.dtype], [M, N], broadcastStrides(input, [M, N]), input.offset);
+      encodeRaw(0, DTYPE_CODE[out.dtype], [M, N], [N, 1], out.bufferOffset);
+      encodeRaw(1, DTYPE_CODE[input.dtype], [M, N], broadcastStrides(input, [M, N]), input.bufferOffset);
       native.copy(out.buffer, input.buffer);
     }
     const A = asBatched(mat1, []);

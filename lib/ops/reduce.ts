@@ -50,7 +50,7 @@ function reduceInto(x: Tensor, dims: number[], keepdim: boolean, outDType: DType
 }
 
 function encodeReducedOut(slot: number, out: Tensor, dims: number[]): void {
-  encodeRaw(slot, DTYPE_CODE[out.dtype], out.shape, out.strides.map((s, i) => (dims.includes(i) ? 0 : s)), 0);
+  encodeRaw(slot, DTYPE_CODE[out.dtype], out.shape, out.strides.map((s, i) => (dims.includes(i) ? 0 : s)), out.bufferOffset);
 }
 
 type ReduceKernel = 'sum' | 'prod' | 'mean' | 'amax' | 'amin' | 'all' | 'any' | 'norm' | 'logsumexp' | 'var';

@@ -67,12 +67,24 @@ function tensorInputs(args: readonly unknown[]): Tensor[] {
   return out;
 }
 
+/** Whether a tensor among the arguments requires grad (without collecting them: a hot path). */
+function anyRequiresGrad(args: readonly unknown[]): boolean {
+  for (const a of args) {
+    if (a instanceof Tensor) {
+      if (a.requiresGrad) return true;
+    } else if (Array.isArray(a)) {
+      for (const b of a) if (b instanceof Tensor && b.requiresGrad) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Whether an op called now with these arguments is recorded: grad mode is on and a tensor
  * among them requires grad. Composites use it to pick a differentiable path.
  */
 export function willRecord(...args: unknown[]): boolean {
-  return isGradEnabled() && tensorInputs(args).some((t) => t.requiresGrad);
+  return isGradEnabled() && anyRequiresGrad(args);
 }
 
 /** Declares an op once; returns its (autograd-aware) function. */
@@ -88,18 +100,16 @@ export function defineOp<F extends AnyFn>(spec: OpSpec<F>): F {
   const { backward, save, forward, name } = spec;
   if (!spec.differentiable || !backward) return forward;
 
+  const nodeName = `${capitalize(name)}Backward`;
   const recorded = function (this: unknown, ...args: Parameters<F>): ReturnType<F> {
-    if (!isGradEnabled()) return forward(...args);
+    if (!isGradEnabled() || !anyRequiresGrad(args)) return forward(...args);
     const inputs = tensorInputs(args);
-    let needsGrad = false;
-    for (const t of inputs) if (t.requiresGrad) needsGrad = true;
-    if (!needsGrad) return forward(...args);
     const out = noGrad(() => forward(...args)) as Tensor;
     if (!(out instanceof Tensor)) throw new AutogradError(`${name}: a primitive with a backward must return one tensor`);
     if (!isFloating(out.dtype)) return out as ReturnType<F>;
     const saved: SavedTensor[] = (save ? save(args, out) : []).map((t) => ({ tensor: t, version: t.storage.version }));
     const ctx: BackwardContext<Parameters<F>> = { args, out };
-    const node = new Node(`${capitalize(name)}Backward`, inputs.map(edgeOf), (grad) => gradsForInputs(args, backward(grad, ctx)), saved);
+    const node = new Node(nodeName, inputs.map(edgeOf), (grad) => gradsForInputs(args, backward(grad, ctx)), saved);
     // The output may be the input itself (ops that return their argument unchanged): give it
     // its own tensor object so the input's graph position is kept.
     const result = inputs.includes(out) ? out.asStrided(out.shape, out.strides) : out;

@@ -58,12 +58,12 @@ export function broadcastStrides(t: { shape: readonly number[]; strides: readonl
 
 /** Encodes `t` broadcast to `shape` in `slot`. */
 export function encodeBroadcast(slot: number, t: Tensor, shape: readonly number[]): void {
-  encodeRaw(slot, DTYPE_CODE[t.dtype], shape, broadcastStrides(t, shape), t.offset);
+  encodeRaw(slot, DTYPE_CODE[t.dtype], shape, broadcastStrides(t, shape), t.bufferOffset);
 }
 
 /** Encodes a freshly allocated contiguous output. */
 export function encodeOut(slot: number, out: Tensor): void {
-  encodeRaw(slot, DTYPE_CODE[out.dtype], out.shape, out.strides, out.offset);
+  encodeRaw(slot, DTYPE_CODE[out.dtype], out.shape, out.strides, out.bufferOffset);
 }
 
 /**

@@ -85,12 +85,17 @@ function collectDisposables(value: unknown, into: Set<Disposable>, depth: number
 
 export interface MemoryInfo {
   /**
-   * Live tensors that own memory: each allocation counts once, however many views share it.
+   * Live tensors that own memory: each storage counts once, however many views share it.
    * (Counting every view object would need a finalizer per view, which costs more than a
-   * small op itself.)
+   * small op itself.) Small tensors (up to 256 bytes) share slabs and have no finalizer of
+   * their own: one dropped without dispose() leaves this count when its whole slab is
+   * collected.
    */
   tensors: number;
-  /** Live allocations and their bytes on the CPU. */
+  /**
+   * Live allocations and their bytes on the CPU: each storage of its own, and each 16 KiB
+   * slab that small tensors share (whole: those bytes are what the process holds).
+   */
   storages: number;
   cpuBytes: number;
   /**
@@ -112,5 +117,5 @@ export interface MemoryInfo {
  */
 export function memory(): MemoryInfo {
   const s = storageStats();
-  return { tensors: s.storages, storages: s.storages, cpuBytes: s.bytes, cpuPooledBytes: pooledByteCount(), cudaBytes: s.cudaBytes };
+  return { tensors: s.owners, storages: s.storages, cpuBytes: s.bytes, cpuPooledBytes: pooledByteCount(), cudaBytes: s.cudaBytes };
 }

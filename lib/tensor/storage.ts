@@ -22,6 +22,7 @@ import { CudaStorage, native, NativeStorage } from '../backend/binding';
 import { encodeRaw } from '../backend/view-codec';
 import { DeviceError, DisposedTensorError } from '../errors';
 import { offerToPool, takePooled } from './buffer-pool';
+import { releaseChunk, Slab, SLAB_BYTES, slabStats, SMALL_MAX_BYTES, takeChunk } from './small-slabs';
 import { Device } from './device';
 import { DTYPE_CODE } from './dtype';
 
@@ -59,18 +60,30 @@ export class Storage {
   version = 0;
   private refs = 0;
   private mem: NativeStorage | null;
-  /** Whether the buffer may go to the pool on release (kiln's own and never handed out). */
+  /** Whether the memory may be reused after release (kiln's own and never handed out). */
   private reusable: boolean;
-  private readonly tally: Tally;
+  /** The live counts' record of an allocation of its own (null for a slab chunk). */
+  private readonly tally: Tally | null;
 
   private constructor(
     buffer: NativeStorage,
     readonly nbytes: number,
     readonly device: Device,
     reusable: boolean,
+    /**
+     * Where this storage's bytes start in `buffer`: 0, except for small CPU allocations that
+     * share a slab (see small-slabs.ts). Tensor offsets count from here, as in PyTorch;
+     * kernels get Tensor.bufferOffset.
+     */
+    readonly byteOffset = 0,
+    private readonly slab: Slab | null = null,
   ) {
     this.mem = buffer;
     this.reusable = reusable;
+    if (slab !== null) {
+      this.tally = null;
+      return;
+    }
     liveStorages++;
     const cuda = device.type === 'cuda';
     if (cuda) liveCudaBytes += nbytes;
@@ -88,6 +101,7 @@ export class Storage {
       native.fill(storage.mem as CudaStorage, 0);
       return storage;
     }
+    if (nbytes <= SMALL_MAX_BYTES) return Storage.fromSlab(nbytes, device, true);
     const pooled = takePooled(nbytes);
     // Zeroing a pooled buffer is one pass over warm pages, cheaper than faulting in new ones.
     if (pooled !== null) new Uint8Array(pooled).fill(0);
@@ -100,7 +114,14 @@ export class Storage {
    */
   static allocateUninitialized(nbytes: number, device: Device): Storage {
     if (device.type === 'cuda') return new Storage(native.cudaAlloc(device.index, nbytes), nbytes, device, false);
+    if (nbytes <= SMALL_MAX_BYTES) return Storage.fromSlab(nbytes, device, false);
     return new Storage(takePooled(nbytes) ?? new ArrayBuffer(nbytes), nbytes, device, true);
+  }
+
+  private static fromSlab(nbytes: number, device: Device, zeroed: boolean): Storage {
+    const chunk = takeChunk(nbytes);
+    if (zeroed && !chunk.zeroed) new Uint8Array(chunk.slab.buffer, chunk.byteOffset, nbytes).fill(0);
+    return new Storage(chunk.slab.buffer, nbytes, device, true, chunk.byteOffset, chunk.slab);
   }
 
   /** Wraps an existing buffer (its ownership passes to kiln). */
@@ -122,8 +143,9 @@ export class Storage {
   }
 
   /**
-   * The CPU memory, for a view that may outlive this storage: its buffer will never be reused.
-   * CUDA memory cannot be viewed from JS; callers copy it to the host first.
+   * The CPU memory, for a view that may outlive this storage: its bytes will never be reused.
+   * CUDA memory cannot be viewed from JS; callers copy it to the host first. The bytes start
+   * at `byteOffset`: a small storage's buffer is a slab that other tensors share.
    */
   exposeBuffer(): ArrayBuffer {
     const mem = this.buffer;
@@ -132,16 +154,22 @@ export class Storage {
     return mem as ArrayBuffer;
   }
 
-  /** Copies `bytes.length` bytes from host memory into this storage at `byteOffset`. */
+  /**
+   * Copies `bytes.length` bytes from host memory into this storage at `byteOffset` (counted,
+   * like tensor offsets, from the storage's start).
+   */
   write(byteOffset: number, bytes: Uint8Array): void {
     const src = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-    native.transfer(this.buffer, byteOffset, src as ArrayBuffer, 0, bytes.byteLength);
+    native.transfer(this.buffer, this.byteOffset + byteOffset, src as ArrayBuffer, 0, bytes.byteLength);
   }
 
-  /** A host copy of `nbytes` bytes of this storage from `byteOffset` (waits for queued work). */
+  /**
+   * A host copy of `nbytes` bytes of this storage from `byteOffset` (counted from the storage's
+   * start; waits for queued work).
+   */
   read(byteOffset: number, nbytes: number): ArrayBuffer {
     const out = new ArrayBuffer(nbytes);
-    native.transfer(out, 0, this.buffer, byteOffset, nbytes);
+    native.transfer(out, 0, this.buffer, this.byteOffset + byteOffset, nbytes);
     return out;
   }
 
@@ -154,7 +182,11 @@ export class Storage {
     const buffer = this.mem;
     if (--this.refs > 0 || buffer === null) return;
     this.mem = null;
-    uncount(this.tally);
+    if (this.slab !== null) {
+      releaseChunk(this.slab, this.byteOffset, this.nbytes, this.reusable);
+      return;
+    }
+    uncount(this.tally!);
     // (Not `instanceof ArrayBuffer`: buffers made in another realm, as under jest, fail it.)
     if (this.device.type !== 'cpu') native.cudaFree(buffer as CudaStorage);
     else if (!this.reusable || !offerToPool(buffer as ArrayBuffer)) native.detach(buffer as ArrayBuffer);
@@ -162,9 +194,11 @@ export class Storage {
 }
 
 /**
- * Live storages and their bytes on the CPU and on CUDA devices (storages freed by GC are
- * counted once their finalizer runs).
+ * Live allocations and their bytes on the CPU and on CUDA devices, and the live tensors that
+ * own memory. Allocations freed by GC leave the counts once their finalizer runs; a slab of
+ * small storages counts as one CPU allocation of its full size.
  */
-export function storageStats(): { storages: number; bytes: number; cudaBytes: number } {
-  return { storages: liveStorages, bytes: liveBytes, cudaBytes: liveCudaBytes };
+export function storageStats(): { storages: number; bytes: number; cudaBytes: number; owners: number } {
+  const { slabs, chunks } = slabStats();
+  return { storages: liveStorages + slabs, bytes: liveBytes + slabs * SLAB_BYTES, cudaBytes: liveCudaBytes, owners: liveStorages + chunks };
 }

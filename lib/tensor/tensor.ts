@@ -66,9 +66,25 @@ export class Tensor {
     return new Tensor(storage, shape.slice(), contiguousStrides(shape), 0, dtype);
   }
 
-  /** A view of the same storage with other metadata. */
+  /**
+   * A view of the same storage with other metadata. Throws ShapeError if the view could reach
+   * outside the storage: the addon checks views against the buffer it is given, and a small
+   * storage's buffer is a slab shared with other tensors, so this check keeps them apart.
+   */
   asStrided(shape: readonly number[], strides: readonly number[], offset = this.offset): Tensor {
-    return new Tensor(this.storage, shape, strides, offset, this.dtype);
+    const storage = this.storage;
+    let last = offset;
+    let empty = false;
+    for (let d = 0; d < shape.length; d++) {
+      if (shape[d] === 0) empty = true;
+      last += (shape[d] - 1) * strides[d];
+    }
+    if (!empty && (offset < 0 || (last + 1) * ITEMSIZE[this.dtype] > storage.nbytes))
+      throw new ShapeError(
+        `asStrided: a view of shape ${fmtShape(shape)}, strides ${fmtShape(strides)} and offset ${offset} reaches element ${last} ` +
+          `of a storage holding ${storage.nbytes / ITEMSIZE[this.dtype]} elements of ${this.dtype}`,
+      );
+    return new Tensor(storage, shape, strides, offset, this.dtype);
   }
 
   /** The storage; throws DisposedTensorError after dispose(). */
@@ -85,6 +101,15 @@ export class Tensor {
    */
   get buffer(): NativeStorage {
     return this.storage.buffer;
+  }
+
+  /**
+   * Element offset of this view into the native buffer, for kernel calls and typed-array views:
+   * `offset` plus where the storage starts in its buffer (small storages share slabs).
+   */
+  get bufferOffset(): number {
+    const start = this.storage.byteOffset;
+    return start === 0 ? this.offset : this.offset + start / ITEMSIZE[this.dtype];
   }
 
   get device(): Device {
@@ -174,7 +199,7 @@ export class Tensor {
     if (storage.device.type !== 'cpu') return new TYPED_ARRAY[this.dtype](this.copyFromDevice(), 0, n);
     if (this.isContiguous()) {
       const buffer = escapes ? storage.exposeBuffer() : (storage.buffer as ArrayBuffer);
-      return new TYPED_ARRAY[this.dtype](buffer, this.offset * ITEMSIZE[this.dtype], n);
+      return new TYPED_ARRAY[this.dtype](buffer, this.bufferOffset * ITEMSIZE[this.dtype], n);
     }
     return new TYPED_ARRAY[this.dtype](this.copyToContiguousBuffer(), 0, n);
   }
@@ -214,7 +239,7 @@ export class Tensor {
     const itemsize = ITEMSIZE[this.dtype];
     const arr =
       storage.device.type === 'cpu'
-        ? new TYPED_ARRAY[this.dtype](storage.buffer as ArrayBuffer, this.offset * itemsize, 1)
+        ? new TYPED_ARRAY[this.dtype](storage.buffer as ArrayBuffer, this.bufferOffset * itemsize, 1)
         : new TYPED_ARRAY[this.dtype](storage.read(this.offset * itemsize, itemsize), 0, 1);
     return toJs(arr[0], this.dtype);
   }

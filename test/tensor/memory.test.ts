@@ -2,7 +2,9 @@
 // Deterministic memory release: dispose(), `using`, kiln.scope/keep and the kiln.memory()
 // counters (which count allocations: a view shares its base's and adds nothing). Counter
 // checks compare deltas inside one synchronous test body, where no GC finalizer can run and
-// change the counts underneath.
+// change the counts underneath. Tensors whose allocations are checked here are above 256
+// bytes, so each has an allocation of its own; test/memory/small-slabs.test.ts covers the
+// small ones, which share slabs.
 
 import * as kiln from '../../lib';
 
@@ -22,14 +24,14 @@ function disposed(data: kiln.TensorData = [[1, 2], [3, 4]]): kiln.Tensor {
 
 describe('dispose', () => {
   test('is idempotent and counted once', () => {
-    const t = kiln.ones(4);
+    const t = kiln.ones(100);
     const d = delta(() => {
       t.dispose();
       t.dispose();
       t[Symbol.dispose]();
     });
     expect(t.isDisposed).toBe(true);
-    expect(d).toEqual({ tensors: -1, storages: -1, cpuBytes: -16 });
+    expect(d).toEqual({ tensors: -1, storages: -1, cpuBytes: -400 });
   });
 
   test('metadata stays readable and toString says disposed', () => {
@@ -86,20 +88,20 @@ describe('dispose', () => {
 
 describe('views and storage lifetime', () => {
   test('a view keeps the storage alive after the base is disposed', () => {
-    const base = kiln.arange(6, { dtype: 'float32' });
-    const v = base.view(2, 3);
+    const base = kiln.arange(96, { dtype: 'float32' });
+    const v = base.view(2, 48);
     const w = base.narrow(0, 2, 3);
     const d1 = delta(() => base.dispose());
     // The base's claim goes, the shared allocation stays.
     expect(d1).toEqual({ tensors: 0, storages: 0, cpuBytes: 0 });
     expect(base.isDisposed).toBe(true);
     expect(v.isDisposed).toBe(false);
-    expect(v.toArray()).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(v.toArray()).toEqual([Array.from({ length: 48 }, (_, i) => i), Array.from({ length: 48 }, (_, i) => 48 + i)]);
     expect(w.add(1).toArray()).toEqual([3, 4, 5]);
     expect(delta(() => v.dispose())).toEqual({ tensors: 0, storages: 0, cpuBytes: 0 });
     expect(w.toArray()).toEqual([2, 3, 4]);
-    // The last view frees the 6 * 4 bytes.
-    expect(delta(() => w.dispose())).toEqual({ tensors: -1, storages: -1, cpuBytes: -24 });
+    // The last view frees the 96 * 4 bytes.
+    expect(delta(() => w.dispose())).toEqual({ tensors: -1, storages: -1, cpuBytes: -384 });
   });
 
   test('disposing a view leaves the base intact', () => {
@@ -194,7 +196,7 @@ describe('kiln.scope and kiln.keep', () => {
   });
 
   test('the memory counters return to their starting point', () => {
-    const x = kiln.ones(10);
+    const x = kiln.ones(100);
     let out: kiln.Tensor | undefined;
     const d = delta(() => {
       out = kiln.scope(() => {
@@ -203,9 +205,9 @@ describe('kiln.scope and kiln.keep', () => {
         return acc;
       });
     });
-    // One surviving tensor of 10 float32 elements; the 9 intermediates are gone.
-    expect(d).toEqual({ tensors: 1, storages: 1, cpuBytes: 40 });
-    expect(out?.toArray()).toEqual(new Array(10).fill(94)); // 1 -> 4 -> 10 -> 22 -> 46 -> 94
+    // One surviving tensor of 100 float32 elements; the 9 intermediates are gone.
+    expect(d).toEqual({ tensors: 1, storages: 1, cpuBytes: 400 });
+    expect(out?.toArray()).toEqual(new Array(100).fill(94)); // 1 -> 4 -> 10 -> 22 -> 46 -> 94
   });
 
   test('nested scopes hand their survivors to the enclosing scope', () => {
@@ -260,15 +262,15 @@ describe('kiln.memory()', () => {
     let a!: kiln.Tensor;
     let v!: kiln.Tensor;
     let b!: kiln.Tensor;
-    expect(delta(() => (a = kiln.zeros(2, 3)))).toEqual({ tensors: 1, storages: 1, cpuBytes: 24 });
+    expect(delta(() => (a = kiln.zeros(20, 30)))).toEqual({ tensors: 1, storages: 1, cpuBytes: 2400 });
     // A view shares its base's allocation, so it adds nothing.
     expect(delta(() => (v = a.t()))).toEqual({ tensors: 0, storages: 0, cpuBytes: 0 });
-    expect(delta(() => (b = kiln.zeros([5], { dtype: 'float64' })))).toEqual({ tensors: 1, storages: 1, cpuBytes: 40 });
-    expect(delta(() => kiln.zeros([3], { dtype: 'bool' }).dispose())).toEqual({ tensors: 0, storages: 0, cpuBytes: 0 });
-    expect(delta(() => b.dispose())).toEqual({ tensors: -1, storages: -1, cpuBytes: -40 });
+    expect(delta(() => (b = kiln.zeros([50], { dtype: 'float64' })))).toEqual({ tensors: 1, storages: 1, cpuBytes: 400 });
+    expect(delta(() => kiln.zeros([300], { dtype: 'bool' }).dispose())).toEqual({ tensors: 0, storages: 0, cpuBytes: 0 });
+    expect(delta(() => b.dispose())).toEqual({ tensors: -1, storages: -1, cpuBytes: -400 });
     // The view still holds the allocation; disposing it frees the memory.
     expect(delta(() => a.dispose())).toEqual({ tensors: 0, storages: 0, cpuBytes: 0 });
-    expect(delta(() => v.dispose())).toEqual({ tensors: -1, storages: -1, cpuBytes: -24 });
+    expect(delta(() => v.dispose())).toEqual({ tensors: -1, storages: -1, cpuBytes: -2400 });
   });
 
   test('the counters are never negative', () => {
