@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Argument helpers shared by the binding files (module.cc, optim_binding.cc): the error guard
-// every exported function is wrapped in, number arguments, and view decoding by slot.
+// every exported function is wrapped in, how functions are exported, number arguments, and
+// view decoding by slot.
 #pragma once
 #include <napi.h>
 
+#include <initializer_list>
 #include <new>
 #include <stdexcept>
 
@@ -36,9 +38,31 @@ Napi::Value guarded(const Napi::CallbackInfo& info) {
   }
 }
 
+struct Export {
+  const char* name;
+  Fn fn;
+};
+
+// Adds each function to `exports`, created with the environment's Instance (set in Init) as
+// its data, which view() reads.
+inline void export_functions(Napi::Env env, Napi::Object exports,
+                             std::initializer_list<Export> functions) {
+  Instance* inst = env.GetInstanceData<Instance>();
+  for (const Export& e : functions)
+    exports.Set(e.name, Napi::Function::New(env, e.fn, e.name, inst));
+}
+
+// Reads `v` into `*out` when it is a JS number. napi_get_value_double fails (raising no JS
+// exception) for any other value, so one N-API call both tests and reads.
+inline bool number_value(const Napi::Value& v, double* out) {
+  return napi_get_value_double(v.Env(), v, out) == napi_ok;
+}
+
 inline double num(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  KILN_CHECK(info[i].IsNumber(), InvalidArgument, op, ": argument ", i, " must be a number");
-  return info[i].As<Napi::Number>().DoubleValue();
+  double v;
+  KILN_CHECK(number_value(info[i], &v), InvalidArgument, op, ": argument ", i,
+             " must be a number");
+  return v;
 }
 inline int integer(const Napi::CallbackInfo& info, size_t i, const char* op) {
   double v = num(info, i, op);
@@ -49,7 +73,7 @@ inline int integer(const Napi::CallbackInfo& info, size_t i, const char* op) {
 // The view in metadata slot `slot`, bound to the storage passed as argument `arg`.
 inline TensorView view(const Napi::CallbackInfo& info, int slot, size_t arg, const char* op,
                        const char* what) {
-  return decode_view(info.Env(), slot, info[arg], op, what);
+  return decode_view(*static_cast<const Instance*>(info.Data()), slot, info[arg], op, what);
 }
 
 }  // namespace kiln::binding

@@ -209,11 +209,7 @@ Napi::Value Transfer(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-StorageMemory storage_memory(const Napi::Value& storage, const char* op, const char* what) {
-  if (storage.IsArrayBuffer()) {
-    auto buf = storage.As<Napi::ArrayBuffer>();
-    return {static_cast<char*>(buf.Data()), buf.ByteLength(), kCpuDevice};
-  }
+StorageMemory device_storage_memory(const Napi::Value& storage, const char* op, const char* what) {
   if (CudaBlock* b = block_of(storage)) {
     KILN_CHECK(b->data != nullptr || b->bytes == 0, InvalidArgument, op, ": ", what,
                " is a freed CUDA storage (disposed tensor)");
@@ -224,23 +220,19 @@ StorageMemory storage_memory(const Napi::Value& storage, const char* op, const c
 }
 
 void register_cuda(Napi::Env env, Napi::Object exports) {
-  struct Entry {
-    const char* name;
-    Napi::Function::Callback fn;
-  };
-  const Entry entries[] = {
-      {"cudaInfo", guarded<CudaInfo>},
-      {"cudaAlloc", guarded<CudaAlloc>},
-      {"cudaFree", guarded<CudaFree>},
-      {"cudaSynchronize", guarded<CudaSynchronize>},
-      {"cudaMemoryStats", guarded<CudaMemoryStats>},
-      {"cudaResetPeakMemoryStats", guarded<CudaResetPeakMemoryStats>},
-      {"cudaEmptyCache", guarded<CudaEmptyCache>},
-      {"cudaSetAllowTf32", guarded<CudaSetAllowTf32>},
-      {"cudaProperties", guarded<CudaProperties>},
-      {"transfer", guarded<Transfer>},
-  };
-  for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  export_functions(env, exports,
+                   {
+                       {"cudaInfo", guarded<CudaInfo>},
+                       {"cudaAlloc", guarded<CudaAlloc>},
+                       {"cudaFree", guarded<CudaFree>},
+                       {"cudaSynchronize", guarded<CudaSynchronize>},
+                       {"cudaMemoryStats", guarded<CudaMemoryStats>},
+                       {"cudaResetPeakMemoryStats", guarded<CudaResetPeakMemoryStats>},
+                       {"cudaEmptyCache", guarded<CudaEmptyCache>},
+                       {"cudaSetAllowTf32", guarded<CudaSetAllowTf32>},
+                       {"cudaProperties", guarded<CudaProperties>},
+                       {"transfer", guarded<Transfer>},
+                   });
 }
 
 }  // namespace kiln::binding

@@ -28,8 +28,8 @@ E op_code(const Napi::CallbackInfo& info, size_t i, const char* family) {
 // An operand that may be a JS number: then it becomes a broadcast scalar of `dtype`.
 TensorView operand(const Napi::CallbackInfo& info, int slot, size_t arg, const TensorView& out,
                    DType dtype, char* scratch, const char* op, const char* what) {
-  if (info[arg].IsNumber())
-    return scalar_view(out, dtype, info[arg].As<Napi::Number>().DoubleValue(), scratch);
+  double value;
+  if (number_value(info[arg], &value)) return scalar_view(out, dtype, value, scratch);
   return view(info, slot, arg, op, what);
 }
 void check_dim(int dim, const TensorView& v, const char* op) {
@@ -46,7 +46,7 @@ Napi::Value SetMetaBuffer(const Napi::CallbackInfo& info) {
   auto arr = info[0].As<Napi::Float64Array>();
   KILN_CHECK(arr.ElementLength() >= static_cast<size_t>(kSlotSize * kNumSlots), InvalidArgument,
              "setMetaBuffer: buffer too small");
-  auto* inst = info.Env().GetInstanceData<Instance>();
+  auto* inst = static_cast<Instance*>(info.Data());
   inst->meta_ref = Napi::Persistent(arr);
   inst->meta = arr.Data();
   return info.Env().Undefined();
@@ -120,21 +120,9 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// binary(op, out, a, b, alpha): a or b may be a JS number (then it takes the other's dtype).
-Napi::Value Binary(const Napi::CallbackInfo& info) {
-  auto op = op_code<BinaryOp>(info, 0, "binary");
-  TensorView out = view(info, 0, 1, "binary", "output");
-  KILN_CHECK(!(info[2].IsNumber() && info[3].IsNumber()), InvalidArgument,
-             "binary: at least one operand must be a tensor");
-  alignas(8) char sa[16], sb[16];
-  TensorView a, b;
-  if (info[2].IsNumber()) {
-    b = view(info, 2, 3, "binary", "other");
-    a = operand(info, 1, 2, out, b.dtype, sa, "binary", "input");
-  } else {
-    a = view(info, 1, 2, "binary", "input");
-    b = operand(info, 2, 3, out, a.dtype, sb, "binary", "other");
-  }
+// The checks and the kernel call of binary(), once both operands are views.
+Napi::Value binary_views(const Napi::CallbackInfo& info, BinaryOp op, const TensorView& out,
+                         const TensorView& a, const TensorView& b) {
   check_same_shape(out, a, "binary");
   check_same_shape(out, b, "binary");
   KILN_CHECK(a.dtype == b.dtype, DType, "binary: operand dtypes differ: ", dtype_name(a.dtype),
@@ -143,6 +131,25 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   const int dev = common_device("binary", {{&out, "output"}, {&a, "input"}, {&b, "other"}});
   KILN_ON_DEVICE(dev, binary, op, out, a, b, num(info, 4, "binary"));
   return info.Env().Undefined();
+}
+
+// binary(op, out, a, b, alpha): a or b may be a JS number (then it takes the other's dtype).
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  auto op = op_code<BinaryOp>(info, 0, "binary");
+  const TensorView out = view(info, 0, 1, "binary", "output");
+  double value;
+  const bool a_is_number = number_value(info[2], &value);
+  KILN_CHECK(!(a_is_number && info[3].IsNumber()), InvalidArgument,
+             "binary: at least one operand must be a tensor");
+  // Each view is built in place (no default-constructed view assigned over): this is the
+  // hottest call of the addon.
+  alignas(8) char scratch[16];
+  if (a_is_number) {
+    const TensorView b = view(info, 2, 3, "binary", "other");
+    return binary_views(info, op, out, scalar_view(out, b.dtype, value, scratch), b);
+  }
+  const TensorView a = view(info, 1, 2, "binary", "input");
+  return binary_views(info, op, out, a, operand(info, 2, 3, out, a.dtype, scratch, "binary", "other"));
 }
 
 // ternary(op, out, a, b, c, alpha)
@@ -459,28 +466,25 @@ void register_cuda(Napi::Env env, Napi::Object exports);
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new Instance());
-  struct Entry {
-    const char* name;
-    Napi::Function::Callback fn;
-  };
-  const Entry entries[] = {
-      {"setMetaBuffer", guarded<SetMetaBuffer>}, {"opCodes", guarded<OpCodes>},
-      {"numThreads", guarded<NumThreads>},       {"setNumThreads", guarded<SetNumThreads>},
-      {"unary", guarded<Unary>},
-      {"detach", guarded<Detach>},
-      {"binary", guarded<Binary>},               {"ternary", guarded<Ternary>},
-      {"where", guarded<Where>},                 {"copy", guarded<Copy>},
-      {"fill", guarded<Fill>},                   {"arange", guarded<Arange>},
-      {"linspace", guarded<Linspace>},           {"reduce", guarded<Reduce>},
-      {"reduceArg", guarded<ReduceArg>},         {"cumulative", guarded<Cumulative>},
-      {"softmax", guarded<Softmax>},             {"matmul", guarded<Matmul>},
-      {"gather", guarded<Gather>},               {"scatter", guarded<Scatter>},
-      {"indexSelect", guarded<IndexSelect>},     {"indexAdd", guarded<IndexAdd>},
-      {"countNonzero", guarded<CountNonzero>},   {"nonzero", guarded<Nonzero>},
-      {"sort", guarded<Sort>},                   {"random", guarded<Random>},
-      {"randperm", guarded<Randperm>},
-  };
-  for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  export_functions(
+      env, exports,
+      {
+          {"setMetaBuffer", guarded<SetMetaBuffer>}, {"opCodes", guarded<OpCodes>},
+          {"numThreads", guarded<NumThreads>},       {"setNumThreads", guarded<SetNumThreads>},
+          {"unary", guarded<Unary>},
+          {"detach", guarded<Detach>},
+          {"binary", guarded<Binary>},               {"ternary", guarded<Ternary>},
+          {"where", guarded<Where>},                 {"copy", guarded<Copy>},
+          {"fill", guarded<Fill>},                   {"arange", guarded<Arange>},
+          {"linspace", guarded<Linspace>},           {"reduce", guarded<Reduce>},
+          {"reduceArg", guarded<ReduceArg>},         {"cumulative", guarded<Cumulative>},
+          {"softmax", guarded<Softmax>},             {"matmul", guarded<Matmul>},
+          {"gather", guarded<Gather>},               {"scatter", guarded<Scatter>},
+          {"indexSelect", guarded<IndexSelect>},     {"indexAdd", guarded<IndexAdd>},
+          {"countNonzero", guarded<CountNonzero>},   {"nonzero", guarded<Nonzero>},
+          {"sort", guarded<Sort>},                   {"random", guarded<Random>},
+          {"randperm", guarded<Randperm>},
+      });
   register_optim(env, exports);
   register_cuda(env, exports);
   return exports;

@@ -126,17 +126,13 @@ Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_optim(Napi::Env env, Napi::Object exports) {
-  struct Entry {
-    const char* name;
-    Napi::Function::Callback fn;
-  };
-  const Entry entries[] = {
-      {"sgdStep", guarded<SgdStep>},
-      {"adamStep", guarded<AdamStep>},
-      {"rmspropStep", guarded<RmspropStep>},
-      {"adagradStep", guarded<AdagradStep>},
-  };
-  for (const Entry& e : entries) exports.Set(e.name, Napi::Function::New(env, e.fn, e.name));
+  export_functions(env, exports,
+                   {
+                       {"sgdStep", guarded<SgdStep>},
+                       {"adamStep", guarded<AdamStep>},
+                       {"rmspropStep", guarded<RmspropStep>},
+                       {"adagradStep", guarded<AdagradStep>},
+                   });
 }
 
 }  // namespace kiln::binding

@@ -6,18 +6,34 @@
 #include <napi.h>
 
 #include <cstddef>
+#include <string>
+
+#include "../core/tensor_view.h"
 
 namespace kiln::binding {
 
 struct StorageMemory {
   char* data = nullptr;  // host address (CPU) or device address (CUDA)
   size_t bytes = 0;
-  int device = -1;  // kCpuDevice or a CUDA device index
+  int device = kCpuDevice;  // or a CUDA device index
 };
 
-// Throws Error(InvalidArgument) naming `op` and `what` when `storage` is neither kind, and
-// Error(InvalidArgument) when a CUDA storage was already freed.
-StorageMemory storage_memory(const Napi::Value& storage, const char* op, const char* what);
+// The memory of a storage that is not an ArrayBuffer: a CUDA storage (cuda_binding.cc).
+// Throws Error(InvalidArgument) naming `op` and `what` when `storage` is not one either, and
+// when it was already freed.
+StorageMemory device_storage_memory(const Napi::Value& storage, const char* op, const char* what);
+
+// The memory behind either kind of storage, with the errors of device_storage_memory. The
+// CPU case is inline: it is part of every kernel call.
+inline StorageMemory storage_memory(const Napi::Value& storage, const char* op, const char* what) {
+  // One N-API call both tells an ArrayBuffer (it fails for any other value, and raises no JS
+  // exception) and reads it, where IsArrayBuffer, Data and ByteLength would make three.
+  void* data = nullptr;
+  size_t bytes = 0;
+  if (napi_get_arraybuffer_info(storage.Env(), storage, &data, &bytes) == napi_ok)
+    return {static_cast<char*>(data), bytes, kCpuDevice};
+  return device_storage_memory(storage, op, what);
+}
 
 // "cpu" or "cuda:N", for messages.
 std::string device_name(int device);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "view_codec.h"
 
-#include <cmath>
 #include <cstring>
 
 #include "../core/error.h"
@@ -13,72 +12,93 @@ namespace {
 
 // Largest value accepted for a size, stride or offset: keeps every product below 2^63.
 constexpr double kMaxExtent = 4503599627370496.0;  // 2^52
+constexpr int64_t kMaxElements = int64_t(1) << 52;
 
-int64_t read_int(double v, const char* op, const char* what, const char* field) {
-  KILN_CHECK(std::isfinite(v) && v == std::floor(v) && v >= 0 && v <= kMaxExtent,
-             InvalidArgument, op, ": ", what, " has an invalid ", field, " (", v, ")");
+// Whether `v` is an integer in [lo, hi]. The range test comes first: it rejects NaN and the
+// infinities, whose conversion to an integer is undefined; a fraction fails the round trip.
+inline bool is_integer_in(double v, double lo, double hi) {
+  return v >= lo && v <= hi && static_cast<double>(static_cast<int64_t>(v)) == v;
+}
+
+// The failure paths are kept out of line, so that the checks of decode_view stay compact.
+[[noreturn]] __attribute__((noinline, cold)) void bad_field(double v, const char* op,
+                                                            const char* what, const char* field) {
+  throw Error(ErrorCode::InvalidArgument,
+              make_string(op, ": ", what, " has an invalid ", field, " (", v, ")"));
+}
+
+inline int64_t read_int(double v, const char* op, const char* what, const char* field) {
+  if (!is_integer_in(v, 0, kMaxExtent)) bad_field(v, op, what, field);
   return static_cast<int64_t>(v);
+}
+
+// A non-empty view reaching past its storage. The message names the furthest element, whose
+// 64-bit sum may have overflowed: it is recomputed here in 128 bits, where sizes and strides
+// below 2^52 over at most 16 dims cannot overflow.
+[[noreturn]] __attribute__((noinline, cold)) void out_of_bounds(const TensorView& v, int64_t offset,
+                                                                size_t bytes, const char* op,
+                                                                const char* what) {
+  __int128 last = offset;
+  for (int d = 0; d < v.ndim; ++d) last += static_cast<__int128>(v.shape[d] - 1) * v.strides[d];
+  const size_t item = dtype_size(v.dtype);
+  throw Error(ErrorCode::InvalidArgument,
+              make_string(op, ": ", what, " reaches element ", static_cast<int64_t>(last),
+                          " of a storage holding ", bytes / item, " elements of ",
+                          dtype_name(v.dtype), " (disposed tensor or bad view)"));
 }
 
 }  // namespace
 
-Instance& instance(Napi::Env env) {
-  auto* inst = env.GetInstanceData<Instance>();
-  KILN_CHECK(inst != nullptr && inst->meta != nullptr, Internal,
-             "kiln addon used before its metadata buffer was set");
-  return *inst;
-}
-
-TensorView decode_view(Napi::Env env, int slot, const Napi::Value& storage, const char* op,
+TensorView decode_view(const Instance& inst, int slot, const Napi::Value& storage, const char* op,
                        const char* what) {
   KILN_CHECK(slot >= 0 && slot < kNumSlots, Internal, op, ": bad view slot ", slot);
   const StorageMemory mem = storage_memory(storage, op, what);
-  const double* m = instance(env).meta + slot * kSlotSize;
+  KILN_CHECK(inst.meta != nullptr, Internal, "kiln addon used before its metadata buffer was set");
+  const double* m = inst.meta + slot * kSlotSize;
 
-  TensorView v;
+  TensorView v{TensorView::DimsUnset{}};
   v.device = mem.device;
   const double dt = m[0];
-  KILN_CHECK(dt == std::floor(dt) && dt >= 0 && dt < kNumDTypes, InvalidArgument, op, ": ", what,
+  KILN_CHECK(is_integer_in(dt, 0, kNumDTypes - 1), InvalidArgument, op, ": ", what,
              " has an unknown dtype code ", dt);
   v.dtype = static_cast<DType>(static_cast<int>(dt));
   const double nd = m[1];
-  KILN_CHECK(nd == std::floor(nd) && nd >= 0 && nd <= kMaxDims, InvalidArgument, op, ": ", what,
-             " has ", nd, " dimensions; at most ", kMaxDims, " are supported");
+  KILN_CHECK(is_integer_in(nd, 0, kMaxDims), InvalidArgument, op, ": ", what, " has ", nd,
+             " dimensions; at most ", kMaxDims, " are supported");
   v.ndim = static_cast<int>(nd);
   const int64_t offset = read_int(m[2], op, what, "storage offset");
 
-  // The furthest element reachable is offset + sum((size-1)*stride); it must lie inside.
-  // Every factor is below 2^52 and there are at most 16 terms, so __int128 cannot overflow.
-  __int128 last = offset;
-  bool empty = false;
+  // The furthest element reachable is offset + sum((size-1)*stride); it must lie inside. Each
+  // term is below 2^104, so the 64-bit sums flag overflow, which only out_of_bounds resolves.
+  // The element count must stay within 2^52 at every step of its product, as dims are read.
+  int64_t last = offset, numel = 1;
+  bool empty = false, overflow = false, too_many = false;
   for (int d = 0; d < v.ndim; ++d) {
-    v.shape[d] = read_int(m[3 + d], op, what, "size");
-    v.strides[d] = read_int(m[3 + kMaxDims + d], op, what, "stride");
-    if (v.shape[d] == 0) empty = true;
-    else last += static_cast<__int128>(v.shape[d] - 1) * v.strides[d];
+    const int64_t size = read_int(m[3 + d], op, what, "size");
+    const int64_t stride = read_int(m[3 + kMaxDims + d], op, what, "stride");
+    v.shape[d] = size;
+    v.strides[d] = stride;
+    int64_t reach = 0;
+    if (size == 0) empty = true;
+    else overflow |= __builtin_mul_overflow(size - 1, stride, &reach) |
+                     __builtin_add_overflow(last, reach, &last);
+    too_many |= __builtin_mul_overflow(numel, size, &numel) || numel > kMaxElements;
   }
-  __int128 numel = 1;
-  for (int d = 0; d < v.ndim; ++d) {
-    numel *= v.shape[d];
-    KILN_CHECK(numel <= static_cast<__int128>(kMaxExtent), InvalidArgument, op, ": ", what,
-               " has too many elements");
-  }
-  const size_t item = dtype_size(v.dtype);
-  const size_t bytes = mem.bytes;
-  if (!empty) {
-    KILN_CHECK((last + 1) * static_cast<__int128>(item) <= static_cast<__int128>(bytes),
-               InvalidArgument, op, ": ", what, " reaches element ", static_cast<int64_t>(last),
-               " of a storage holding ", bytes / item, " elements of ", dtype_name(v.dtype),
-               " (disposed tensor or bad view)");
-    v.data = mem.data + offset * static_cast<int64_t>(item);
-  } else {
+  KILN_CHECK(!too_many, InvalidArgument, op, ": ", what, " has too many elements");
+  if (empty) {
     v.data = mem.data;
+    return v;
   }
+  // last < bytes / item, i.e. (last + 1) * item <= bytes, without forming the product.
+  const size_t item = dtype_size(v.dtype);
+  if (overflow || static_cast<uint64_t>(last) >= mem.bytes / item)
+    out_of_bounds(v, offset, mem.bytes, op, what);
+  v.data = mem.data + offset * static_cast<int64_t>(item);
   return v;
 }
 
 TensorView scalar_view(const TensorView& like, DType dtype, double value, char* buffer) {
-  TensorView v;
+  TensorView v{TensorView::DimsUnset{}};
   v.dtype = dtype;
   v.device = kHostScalar;
   v.ndim = like.ndim;

@@ -14,18 +14,18 @@ namespace kiln::binding {
 constexpr int kSlotSize = 3 + 2 * kMaxDims;
 constexpr int kNumSlots = 8;
 
-// Per-environment state (one per JS thread that loads the addon).
+// Per-environment state (one per JS thread that loads the addon). Every exported function
+// is created with its environment's Instance as data (export_functions in args.h), so a call
+// finds it in its CallbackInfo without a lookup.
 struct Instance {
   Napi::Reference<Napi::Float64Array> meta_ref;
   double* meta = nullptr;
 };
 
-Instance& instance(Napi::Env env);
-
-// Reads slot `slot` and binds it to `storage`. Throws Error(InvalidArgument) when the view
-// could reach outside the storage, or anything in the slot is malformed. `what` names the
-// operand in messages ("add: argument 'other'").
-TensorView decode_view(Napi::Env env, int slot, const Napi::Value& storage, const char* op,
+// Reads slot `slot` of `inst`'s metadata and binds it to `storage`. Throws
+// Error(InvalidArgument) when the view could reach outside the storage, or anything in the slot
+// is malformed. `what` names the operand in messages ("add: argument 'other'").
+TensorView decode_view(const Instance& inst, int slot, const Napi::Value& storage, const char* op,
                        const char* what);
 
 // A view of shape `like` whose every element is the scalar `value` converted to `dtype`;

@@ -17,13 +17,21 @@ constexpr int kMaxDims = 16;
 constexpr int kCpuDevice = -1;
 constexpr int kHostScalar = -2;
 
+// Only the first ndim entries of shape and strides are meaningful, and code reads no others.
+// A default-constructed view has them all zero; a decoded one (DimsUnset) leaves those past
+// ndim unset, since zeroing 256 bytes per operand is a measurable part of a small op's cost.
 struct TensorView {
   char* data = nullptr;  // address of the view's first element (storage offset applied)
   DType dtype = DType::F32;
   int device = kCpuDevice;  // kCpuDevice, kHostScalar, or a CUDA device index (0, 1, ...)
   int ndim = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t strides[kMaxDims] = {};  // in elements, never negative
+  int64_t shape[kMaxDims];
+  int64_t strides[kMaxDims];  // in elements, never negative
+
+  constexpr TensorView() : shape{}, strides{} {}
+  // For a decoder that sets ndim and then the first ndim entries of shape and strides.
+  struct DimsUnset {};
+  explicit TensorView(DimsUnset) {}
 
   int64_t numel() const {
     int64_t n = 1;

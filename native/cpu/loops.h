@@ -26,17 +26,20 @@ struct StridedLoop {
 
   // views[0] is the output; its shape defines the iteration space.
   explicit StridedLoop(const std::array<const TensorView*, N>& views) {
+    for (int k = 0; k < N; ++k) base[k] = views[k]->data;
+    if (flatten(views)) return;
     const TensorView& out = *views[0];
     // Order dims by the output's strides (largest first) so the innermost dim is the one
-    // moving fastest in memory; size-1 dims are dropped.
+    // moving fastest in memory; size-1 dims are dropped. An insertion sort: stable, and
+    // unlike std::stable_sort it allocates no buffer, for at most kMaxDims entries.
     int order[kMaxDims];
     int nd = 0;
-    for (int d = 0; d < out.ndim; ++d)
-      if (out.shape[d] != 1) order[nd++] = d;
-    std::stable_sort(order, order + nd, [&](int x, int y) {
-      return out.strides[x] > out.strides[y];
-    });
-    for (int k = 0; k < N; ++k) base[k] = views[k]->data;
+    for (int d = 0; d < out.ndim; ++d) {
+      if (out.shape[d] == 1) continue;
+      int i = nd++;
+      for (; i > 0 && out.strides[order[i - 1]] < out.strides[d]; --i) order[i] = order[i - 1];
+      order[i] = d;
+    }
     ndim = 0;
     for (int i = 0; i < nd; ++i) {
       int d = order[i];
@@ -45,6 +48,30 @@ struct StridedLoop {
       ++ndim;
     }
     coalesce();
+  }
+
+  // When every operand is contiguous or a broadcast scalar, the loop is a single run in
+  // row-major order: set it up as one dim, without the sorting and merging (the set-up cost
+  // dominates for small tensors). Returns false, changing nothing, otherwise.
+  bool flatten(const std::array<const TensorView*, N>& views) {
+    int64_t step[N];
+    for (int k = 0; k < N; ++k) {
+      step[k] = flat_stride(*views[k]);
+      if (step[k] < 0) return false;
+    }
+    ndim = 1;
+    shape[0] = views[0]->numel();
+    for (int k = 0; k < N; ++k) strides[k][0] = step[k];
+    return true;
+  }
+
+  // The byte stride of `v` read as one run: its item size when contiguous, 0 when every
+  // stride is 0 (a broadcast scalar), -1 otherwise.
+  static int64_t flat_stride(const TensorView& v) {
+    if (v.is_contiguous()) return int64_t(v.itemsize());
+    for (int d = 0; d < v.ndim; ++d)
+      if (v.strides[d] != 0) return -1;
+    return 0;
   }
 
   // Merges dim i into dim i+1 when, for every operand, stepping over i equals stepping
@@ -89,6 +116,14 @@ struct StridedLoop {
     const int64_t inner_n = shape[ndim - 1];
     int64_t inner_st[N];
     for (int k = 0; k < N; ++k) inner_st[k] = strides[k][ndim - 1];
+    if (ndim == 1) {  // one run (as flatten() makes): no multi-index to track
+      parallel_for(total, kElementwiseGrain, [&](int64_t begin, int64_t end) {
+        char* ptrs[N];
+        for (int k = 0; k < N; ++k) ptrs[k] = base[k] + begin * inner_st[k];
+        inner(ptrs, inner_st, end - begin);
+      });
+      return;
+    }
     parallel_for(total, kElementwiseGrain, [&](int64_t begin, int64_t end) {
       // Position of `begin` as a multi-index.
       int64_t idx[kMaxDims];

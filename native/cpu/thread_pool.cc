@@ -17,6 +17,8 @@ namespace {
 
 thread_local bool t_inside_pool = false;
 
+using TaskFn = FunctionRef<void(int)>;
+
 // How long an idle thread polls before it sleeps. Waking a sleeping thread takes from a few
 // microseconds to a scheduler tick, which is more than many parallel regions last; kernels
 // called back to back find the workers still polling.
@@ -70,7 +72,7 @@ class Pool {
   // with task 0 and worker w (numbered from 1) with task w: a kernel called again on the same
   // data gives each thread the part it had before, still in that core's caches. A thread
   // that finds its own task taken, or has finished it, takes any task not started yet.
-  void run(int ntasks, const std::function<void(int)>& task) {
+  void run(int ntasks, TaskFn task) {
     std::lock_guard<std::mutex> run_lock(run_mutex_);
     if (ntasks > size_) return run_here(ntasks, task);
     // Workers still leaving the previous region may claim the new tasks as soon as the flags
@@ -143,7 +145,7 @@ class Pool {
 
   // A region sized for more threads than the pool has now (it shrank in between): the
   // caller runs every task, as a thread of the pool.
-  void run_here(int ntasks, const std::function<void(int)>& task) {
+  void run_here(int ntasks, TaskFn task) {
     const bool was_inside = t_inside_pool;
     t_inside_pool = true;
     try {
@@ -188,7 +190,7 @@ class Pool {
   // Polled by idle workers: written once per region.
   alignas(64) std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stopping_{false};
-  std::atomic<const std::function<void(int)>*> task_{nullptr};
+  std::atomic<const TaskFn*> task_{nullptr};
   std::atomic<int> ntasks_{0};
   // Written by every thread that finishes a task: a line of its own.
   alignas(64) std::atomic<int> pending_{0};
@@ -229,7 +231,9 @@ int threads_here() { return t_inside_pool ? 1 : Pool::get().size(); }
 int num_threads() { return Pool::get().size(); }
 void set_num_threads(int n) { Pool::get().resize(n); }
 
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+namespace detail {
+
+void parallel_for(int64_t n, int64_t grain, RangeFn fn) {
   if (n <= 0) return;
   int threads = threads_here();
   int64_t max_chunks = grain > 0 ? std::max<int64_t>(1, n / grain) : n;
@@ -245,8 +249,7 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   });
 }
 
-void parallel_for_balanced(int64_t n, int64_t grain,
-                           const std::function<void(int64_t, int64_t)>& fn) {
+void parallel_for_balanced(int64_t n, int64_t grain, RangeFn fn) {
   if (n <= 0) return;
   grain = std::max<int64_t>(1, grain);
   const int shares = static_cast<int>(std::min<int64_t>(threads_here(), n / grain));
@@ -271,4 +274,5 @@ void parallel_for_balanced(int64_t n, int64_t grain,
   });
 }
 
+}  // namespace detail
 }  // namespace kiln::cpu

@@ -5,7 +5,8 @@
 // sleep, so that back-to-back regions do not wait for threads to wake up.
 #pragma once
 #include <cstdint>
-#include <functional>
+
+#include "function_ref.h"
 
 namespace kiln::cpu {
 
@@ -14,9 +15,28 @@ namespace kiln::cpu {
 int num_threads();
 void set_num_threads(int n);
 
+using RangeFn = FunctionRef<void(int64_t, int64_t)>;
+
+namespace detail {
+// The pool side of parallel_for and parallel_for_balanced, below.
+void parallel_for(int64_t n, int64_t grain, RangeFn fn);
+void parallel_for_balanced(int64_t n, int64_t grain, RangeFn fn);
+}  // namespace detail
+
 // Runs fn(begin, end) over chunks of [0, n). Work below `grain` elements per thread stays on
 // the calling thread. Exceptions thrown by fn are rethrown on the caller (first one wins).
-void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+//
+// A template so that work too small to split (under two grains) calls fn inline: tiny
+// tensors, the common case of per-op overhead, never reach the pool.
+template <class F>
+void parallel_for(int64_t n, int64_t grain, F&& fn) {
+  if (n <= 0) return;
+  if (grain > 0 && n / grain < 2) {
+    fn(int64_t(0), n);
+    return;
+  }
+  detail::parallel_for(n, grain, fn);
+}
 
 // Like parallel_for, but when [0, n) is shared among threads, fn is called on blocks of
 // `grain` indices (the last one shorter): each thread runs its own contiguous share of the
@@ -24,7 +44,14 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
 // that starts late or is descheduled no longer holds up the region. Which thread runs a block
 // varies from call to call: fn must give results that do not depend on it (write per-block
 // results, combined afterwards in order).
-void parallel_for_balanced(int64_t n, int64_t grain,
-                           const std::function<void(int64_t, int64_t)>& fn);
+template <class F>
+void parallel_for_balanced(int64_t n, int64_t grain, F&& fn) {
+  if (n <= 0) return;
+  if (n / (grain > 1 ? grain : 1) < 2) {
+    fn(int64_t(0), n);
+    return;
+  }
+  detail::parallel_for_balanced(n, grain, fn);
+}
 
 }  // namespace kiln::cpu
