@@ -75,6 +75,10 @@ function main(): void {
   console.log(`kiln CPU benchmarks (${threads} thread(s), ${os.cpus()[0]?.model ?? 'unknown CPU'}, addon: ${kiln.backend.info().variant})`);
   for (const n of quick ? [128, 512, 1024] : [128, 512, 1024, 2048]) record(w.matmul(n, threads));
   if (!quick && threads !== 1) record(w.matmul(2048, 1));
+  // The ceiling for matmul, on the same thread counts (shares printed after the table).
+  const threadCounts = threads === 1 ? [1] : [threads, 1];
+  const peaks = threadCounts.map((t) => w.peakFma(t));
+  peaks.forEach(record);
   const copy = w.copyBandwidth();
   record(copy);
   const addIn = w.addInPlace();
@@ -94,6 +98,10 @@ function main(): void {
   record(d.dataLoaderEpoch());
   record(d.safetensorsRoundTrip());
   console.log(`  add (existing output) / copy bandwidth: ${(addIn.value / copy.value).toFixed(2)}; sum / copy: ${(sum.value / copy.value).toFixed(2)}`);
+  threadCounts.forEach((t, i) => {
+    const mm = results.find((r) => r.name === `matmul float32 N=2048, ${t} thread(s)`);
+    if (mm) console.log(`  matmul N=2048 / peak FMA: ${((100 * mm.value) / peaks[i].value).toFixed(1)}% (${t} thread(s))`);
+  });
 
   let torch: Record<string, number> | null = null;
   if (arg('compare') === 'torch') {

@@ -4,6 +4,7 @@
  * bench/torch_peer.py so that `--compare torch` puts kiln and PyTorch side by side.
  */
 import * as kiln from '../lib';
+import { cpuPeakGflops } from '../lib/backend/peak-flops';
 import { timeIt } from './timing';
 
 export interface Result {
@@ -24,6 +25,18 @@ export function matmul(n: number, threads: number): Result {
   const s = timeIt(() => a.matmul(b).dispose(), { warmup: 1, samples: n >= 2048 ? 3 : 7, inner: n <= 128 ? 50 : 1 });
   kiln.setNumThreads(prev);
   return { name: `matmul float32 N=${n}, ${threads} thread(s)`, value: (2 * n ** 3) / s / 1e9, unit: 'GFLOP/s', higherIsBetter: true };
+}
+
+/** The CPU's peak float32 FMA rate on `threads` threads (2 flops per lane of each FMA), the ceiling for matmul. */
+export function peakFma(threads: number): Result {
+  const prev = kiln.getNumThreads();
+  kiln.setNumThreads(threads); // the measurement runs on that many pool threads
+  try {
+    const gflops = cpuPeakGflops(threads, 0.5);
+    return { name: `peak FMA float32, ${threads} thread(s)`, value: gflops, unit: 'GFLOP/s', higherIsBetter: true };
+  } finally {
+    kiln.setNumThreads(prev);
+  }
 }
 
 /** The machine's streaming bandwidth as kiln's own contiguous copy sees it (read + write bytes). */

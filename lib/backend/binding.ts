@@ -90,6 +90,8 @@ export interface NativeBinding {
   sort(values: NativeStorage, indices: NativeStorage, input: NativeStorage, dim: number, descending: boolean): void;
   random(out: NativeStorage, dist: number, seed: number, offset: number, p0: number, p1: number): void;
   randperm(out: NativeStorage, seed: number, offset: number): void;
+  /** GFLOP/s of float32 FMA chains on `threads` (1..numThreads()) pool threads for about `seconds` (0 < s <= 10). */
+  cpuPeakGflops(threads: number, seconds: number): number;
   // Fused optimizer steps (native/binding/optim_binding.cc): views in the slots numbered like
   // the arguments, every buffer contiguous and shaped and typed like param; scalars in `hyper`.
   /** hyper: [lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep]. */

@@ -10,6 +10,7 @@
 #include "../core/error.h"
 #include "../core/functors.h"
 #include "../cpu/kernels.h"
+#include "../cpu/peak_flops.h"
 #include "../cpu/thread_pool.h"
 #include "args.h"
 #include "device_dispatch.h"
@@ -457,6 +458,23 @@ Napi::Value Randperm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- benchmarking -------------------------------------------------------------------
+
+// cpuPeakGflops(threads, seconds): the peak float32 FMA rate of `threads` pool threads
+// running together for about `seconds` (cpu/peak_flops.h), which the benchmark suite
+// compares matmul with.
+Napi::Value CpuPeakGflops(const Napi::CallbackInfo& info) {
+  const int threads = integer(info, 0, "cpuPeakGflops");
+  const double seconds = num(info, 1, "cpuPeakGflops");
+  const int pool = cpu::num_threads();
+  KILN_CHECK(threads >= 1 && threads <= pool, InvalidArgument,
+             "cpuPeakGflops: threads must be from 1 to the thread pool's size (", pool,
+             ", see setNumThreads), got ", threads);
+  KILN_CHECK(seconds > 0 && seconds <= 10, InvalidArgument,
+             "cpuPeakGflops: seconds must be in (0, 10], got ", seconds);
+  return Napi::Number::New(info.Env(), cpu::peak_gflops(threads, seconds));
+}
+
 }  // namespace
 
 // Defined in optim_binding.cc: adds the fused optimizer steps (sgdStep, adamStep, ...).
@@ -483,7 +501,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
           {"indexSelect", guarded<IndexSelect>},     {"indexAdd", guarded<IndexAdd>},
           {"countNonzero", guarded<CountNonzero>},   {"nonzero", guarded<Nonzero>},
           {"sort", guarded<Sort>},                   {"random", guarded<Random>},
-          {"randperm", guarded<Randperm>},
+          {"randperm", guarded<Randperm>},           {"cpuPeakGflops", guarded<CpuPeakGflops>},
       });
   register_optim(env, exports);
   register_cuda(env, exports);
