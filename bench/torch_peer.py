@@ -1,15 +1,40 @@
 # SPDX-License-Identifier: MIT
 """The same workloads as bench/workloads.ts, in PyTorch, printed as JSON (name -> value).
 
-Run by `npm run bench -- --compare torch` when a Python with torch is installed.
+Run by `npm run bench -- --compare torch` when a Python with torch is installed:
+`torch_peer.py [threads]`. `torch_peer.py --matmul N` prints only the 1-thread matmul of
+size N; the main run starts it as a child process (see blas_env).
 """
 import json
+import os
+import subprocess
 import sys
 import time
 
 import torch
 
 N24 = 2 ** 24
+
+
+# Debian's torch 1.13 runs matmul in OpenBLAS, whose thread pool torch.set_num_threads does not
+# reach: on a 2-core machine its "1 thread" matmul ran at 183 GFLOP/s, as fast as on 2 threads,
+# and at 96 with OPENBLAS_NUM_THREADS=1. BLAS libraries size their pools from the environment
+# once, when they load, so a thread count needs a process started with it: the main run
+# re-executes itself with the environment of its thread count, and takes the 1-thread matmul
+# from a child process started with one thread.
+def blas_env(threads):
+    return {name: str(threads) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+def has_blas_env(threads):
+    return all(os.environ.get(name) == value for name, value in blas_env(threads).items())
+
+
+def single_thread_matmul(n):
+    """The 1-thread matmul of size n, measured by a child process whose BLAS has one thread."""
+    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--matmul", str(n)],
+                           env={**os.environ, **blas_env(1)}, stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(child.stdout)
 
 
 def time_it(fn, warmup=2, samples=7, inner=1):
@@ -25,18 +50,28 @@ def time_it(fn, warmup=2, samples=7, inner=1):
     return times[len(times) // 2]
 
 
+def matmul(n, threads):
+    """{name: GFLOP/s} of an n x n matmul on `threads` threads (the process's BLAS must match)."""
+    torch.set_num_threads(threads)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    s = time_it(lambda: torch.mm(a, b), warmup=1, samples=3 if n >= 2048 else 7, inner=50 if n <= 128 else 1)
+    return {f"matmul float32 N={n}, {threads} thread(s)": 2 * n ** 3 / s / 1e9}
+
+
 def main():
-    threads = int(sys.argv[1]) if len(sys.argv) > 1 else torch.get_num_threads()
-    out = {}
     torch.manual_seed(0)
+    if sys.argv[1:2] == ["--matmul"]:
+        print(json.dumps(matmul(int(sys.argv[2]), 1)))
+        return
+    threads = int(sys.argv[1]) if len(sys.argv) > 1 else torch.get_num_threads()
+    if not has_blas_env(threads):
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), str(threads)],
+                  {**os.environ, **blas_env(threads)})
+    out = {}
     for n in (128, 512, 1024, 2048):
-        for t in sorted({1, threads}):
-            if n != 2048 and t == 1 and threads != 1:
-                continue
-            torch.set_num_threads(t)
-            a, b = torch.randn(n, n), torch.randn(n, n)
-            s = time_it(lambda: torch.mm(a, b), warmup=1, samples=3 if n >= 2048 else 7, inner=50 if n <= 128 else 1)
-            out[f"matmul float32 N={n}, {t} thread(s)"] = 2 * n ** 3 / s / 1e9
+        out.update(matmul(n, threads))
+    if threads != 1:
+        out.update(single_thread_matmul(2048))
     torch.set_num_threads(threads)
     src, dst = torch.rand(N24), torch.empty(N24)
     out["copy 2^24 float32 (plain copy, read+write)"] = 2 * 4 * N24 / time_it(lambda: dst.copy_(src), samples=15) / 1e9
