@@ -123,16 +123,17 @@ describe('small tensors share slabs', () => {
   });
 
   test('a long synchronous loop of small ops without dispose keeps memory bounded', () => {
-    // 64 float32 = 256 bytes, the largest size slabs serve: 400,000 results would hold 100 MB
-    // of slab memory if the collector did not free slabs during the loop.
+    // 64 float32 = 256 bytes, the largest size slabs serve: 1,000,000 results would hold 256 MB
+    // of slab memory if the collector did not free slabs during the loop. (V8 collects when
+    // external memory has grown by about 64 MB, so the peak sits near that.)
     const a = kiln.rand([64]);
     const b = kiln.rand([64]);
     const start = process.memoryUsage().arrayBuffers;
     let peak = 0;
-    for (let i = 0; i < 400_000; i++) {
+    for (let i = 0; i < 1_000_000; i++) {
       a.add(b);
       if (i % 20_000 === 0) peak = Math.max(peak, process.memoryUsage().arrayBuffers - start);
     }
-    expect(peak).toBeLessThan(60 * 1024 * 1024);
+    expect(peak).toBeLessThan(160 * 1024 * 1024);
   });
 });
