@@ -6,6 +6,7 @@
  */
 import { AutogradError } from '../errors';
 import { keep } from '../tensor/memory';
+import { nextStorageSerial, Storage } from '../tensor/storage';
 import { Tensor } from '../tensor/tensor';
 import { noGrad, enableGrad } from './grad-mode';
 import { AccumulateGrad, edgeOf, GradHook, Node } from './node';
@@ -91,12 +92,27 @@ export function runBackward(
 ): Map<Tensor, Tensor> {
   const { add } = engineOps();
   const retain = opts.retainGraph ?? opts.createGraph ?? false;
+  const createGraph = opts.createGraph ?? false;
+
+  // A leaf without a gradient takes the tensor that reaches it as its .grad, without a copy,
+  // when nothing else can hold it: a tensor that went to this leaf only (a formula may hand
+  // one tensor to several inputs), over memory made during this pass and given to no other
+  // leaf, with no hooks that saw it and no retained non-leaf gradients that may share it.
+  // Each leaf accumulates once per pass, so no stolen gradient changes while the pass may
+  // still read views of its memory.
+  const uses = new Map<Tensor, number>();
+  const use = (g: Tensor) => uses.set(g, (uses.get(g) ?? 0) + 1);
+  const firstSerial = nextStorageSerial();
+  const givenToLeaves = new Set<Storage>();
 
   // Seed each root's node with its gradient.
   const pending = new Map<Node, Tensor>();
   const addTo = (node: Node, g: Tensor) => {
     const cur = pending.get(node);
-    pending.set(node, cur ? add(cur, g) : g);
+    const sum = cur ? add(cur, g) : g;
+    use(g);
+    if (sum !== g) use(sum);
+    pending.set(node, sum);
   };
   const rootNodes: Node[] = [];
   roots.forEach((r, i) => {
@@ -119,10 +135,12 @@ export function runBackward(
   const deps = new Map<Node, number>();
   const seen = new Set<Node>();
   const stack = [...rootNodes];
+  let retainsGrads = false;
   while (stack.length) {
     const n = stack.pop()!;
     if (seen.has(n)) continue;
     seen.add(n);
+    if (n.retained) retainsGrads = true;
     for (const m of n.next) {
       if (!m) continue;
       deps.set(m, (deps.get(m) ?? 0) + 1);
@@ -134,7 +152,11 @@ export function runBackward(
   const needed = capture ? nodesLeadingTo(rootNodes, captureByNode) : null;
 
   const body = () => {
-    roots.forEach((r, i) => addTo(rootNodes[i], rootGrad(r, rootGrads[i])));
+    roots.forEach((r, i) => {
+      const g = rootGrad(r, rootGrads[i]);
+      use(g); // a root's gradient may be the caller's: never handed to a leaf as it is
+      addTo(rootNodes[i], g);
+    });
     const ready: Node[] = [...new Set(rootNodes)].filter((n) => (deps.get(n) ?? 0) === 0);
     while (ready.length) {
       const node = ready.pop()!;
@@ -145,11 +167,25 @@ export function runBackward(
         if (node instanceof AccumulateGrad) {
           grad = runHooks(leafHooks.get(node.variable), grad);
           if (captureByNode.has(node)) captured.set(captureByNode.get(node)!, grad);
-          else if (!capture) accumulate(node.variable, grad, opts.createGraph ?? false);
+          else if (!capture) {
+            // (A leaf with hooks is left out: a hook may have kept the tensor it was shown.)
+            const owned =
+              !retainsGrads &&
+              !leafHooks.has(node.variable) &&
+              !createGraph &&
+              uses.get(grad) === 1 &&
+              madeHere(grad, firstSerial) &&
+              !givenToLeaves.has(grad.storage);
+            if (owned) givenToLeaves.add(grad.storage);
+            accumulate(node.variable, grad, createGraph, owned);
+          }
         } else {
           grad = runHooks(node.preHooks, grad);
           const kept = capture ? undefined : node.retained?.deref();
-          if (kept) kept.grad = kept.grad ? add(kept.grad, grad) : grad;
+          if (kept) {
+            if (!kept.grad) use(grad);
+            kept.grad = kept.grad ? add(kept.grad, grad) : grad;
+          }
           if (captureByNode.has(node)) captured.set(captureByNode.get(node)!, grad);
           const inputGrads = node.apply(grad);
           consumers.forEach((next, k) => {
@@ -195,13 +231,31 @@ function nodesLeadingTo(roots: readonly Node[], targets: ReadonlyMap<Node, unkno
   return needed;
 }
 
-/** Adds `grad` into leaf.grad. Gradients outlive any kiln.scope the backward ran in (keep). */
-function accumulate(leaf: Tensor, grad: Tensor, createGraph: boolean): void {
+/**
+ * Whether `grad` is a contiguous tensor covering all of a storage created during this pass
+ * (other tensors on it are this pass's intermediates).
+ */
+function madeHere(grad: Tensor, firstSerial: number): boolean {
+  const storage = grad.storage;
+  return (
+    storage.serial >= firstSerial &&
+    grad.offset === 0 &&
+    grad.isContiguous() &&
+    grad.numel() * grad.elementSize() === storage.nbytes
+  );
+}
+
+/**
+ * Adds `grad` into leaf.grad. Gradients outlive any kiln.scope the backward ran in (keep).
+ * `owned`: nothing else holds or will read `grad`, so a leaf without a gradient takes it as it
+ * is, as PyTorch does, instead of a copy.
+ */
+function accumulate(leaf: Tensor, grad: Tensor, createGraph: boolean, owned: boolean): void {
   const { add, clone, addInPlace } = engineOps();
   if (!leaf.grad) {
-    // Copied: backward formulas may hand one tensor to several inputs, and an in-place
-    // update of one leaf's .grad must not change another's.
-    leaf.grad = keep(clone(grad));
+    // Otherwise copied: backward formulas may hand one tensor to several inputs, and an
+    // in-place update of one leaf's .grad must not change another's.
+    leaf.grad = keep(owned && grad.dtype === leaf.dtype ? grad : clone(grad));
   } else if (createGraph || leaf.grad.requiresGrad) {
     leaf.grad = keep(add(leaf.grad, grad));
   } else {

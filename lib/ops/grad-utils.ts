@@ -23,6 +23,8 @@ export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
   }
   if (lead < 0 || shape.some((s, i) => s !== 1 && s !== grad.shape[i + lead]))
     throw new AutogradError(`backward: gradient of shape [${grad.shape.join(', ')}] does not broadcast from the input's shape [${shape.join(', ')}]`);
+  // Leading dims only (a bias broadcast over a batch): a plain sum gives the shape itself.
+  if (dims.every((d) => d < lead) && grad.ndim - dims.length === shape.length) return sum(grad, dims);
   const reduced = dims.length ? sum(grad, dims, { keepdim: true }) : grad;
   return reduced.ndim === shape.length && reduced.shape.every((s, i) => s === shape[i]) ? reduced : reshape(reduced, shape);
 }

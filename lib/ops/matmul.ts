@@ -135,9 +135,18 @@ function matmulGrads(g: Tensor, a: Tensor, b: Tensor): [Tensor | null, Tensor | 
   const b2 = b.ndim === 1 ? unsqueeze(b, 1) : b;
   let g2 = b.ndim === 1 ? unsqueeze(g, -1) : g;
   if (a.ndim === 1) g2 = unsqueeze(g2, -2);
-  const ga = a.requiresGrad ? matmul(g2, mT(b2)) : null;
-  const gb = b.requiresGrad ? matmul(mT(a2), g2) : null;
+  const ga = a.requiresGrad ? (columnMajor(a2) ? mT(matmul(b2, mT(g2))) : matmul(g2, mT(b2))) : null;
+  const gb = b.requiresGrad ? (columnMajor(b2) ? mT(matmul(mT(g2), a2)) : matmul(mT(a2), g2)) : null;
   return [ga && a.ndim === 1 ? squeeze(ga, -2) : ga, gb && b.ndim === 1 ? squeeze(gb, -1) : gb];
+}
+
+/**
+ * Whether `t` is a transposed contiguous matrix (a weight `w.t()`, as in linear): its
+ * gradient is then computed in the same layout, so that undoing the transpose gives a
+ * contiguous gradient, as PyTorch does.
+ */
+function columnMajor(t: Tensor): boolean {
+  return t.ndim === 2 && t.shape[0] > 1 && t.shape[1] > 1 && t.strides[0] === 1 && t.strides[1] === t.shape[0];
 }
 
 function requireDims(op: string, t: Tensor, n: number, what: string): void {

@@ -52,12 +52,25 @@ function uncount(tally: Tally): void {
 
 const collected = new FinalizationRegistry<Tally>(uncount);
 
+/** Numbers storages in order of creation (see Storage.serial). */
+let storagesCreated = 0;
+
+/** The serial number the next storage will get. */
+export function nextStorageSerial(): number {
+  return storagesCreated + 1;
+}
+
 export class Storage {
   /**
    * Bumped by every in-place write, so autograd can tell when a tensor it saved for backward
    * was changed (views share the counter because they share the storage).
    */
   version = 0;
+  /**
+   * Order of creation: lets autograd tell a storage made during a backward pass (which nothing
+   * outside it can hold) from older ones.
+   */
+  readonly serial = ++storagesCreated;
   private refs = 0;
   private mem: NativeStorage | null;
   /** Whether the memory may be reused after release (kiln's own and never handed out). */
