@@ -83,7 +83,8 @@ function main(): void {
   record(copy);
   const addIn = w.addInPlace();
   record(addIn);
-  record(w.addFresh());
+  const fresh = [w.addFresh(), ...w.otherElementwiseFresh()];
+  fresh.forEach(record);
   const sum = w.sum();
   record(sum);
   record(w.softmax());
@@ -98,6 +99,7 @@ function main(): void {
   record(d.dataLoaderEpoch());
   record(d.safetensorsRoundTrip());
   console.log(`  add (existing output) / copy bandwidth: ${(addIn.value / copy.value).toFixed(2)}; sum / copy: ${(sum.value / copy.value).toFixed(2)}`);
+  console.log(`  fresh outputs / copy bandwidth: ${fresh.map((r) => `${r.name.split(' ')[0]} ${(r.value / copy.value).toFixed(2)}`).join(', ')}`);
   threadCounts.forEach((t, i) => {
     const mm = results.find((r) => r.name === `matmul float32 N=2048, ${t} thread(s)`);
     if (mm) console.log(`  matmul N=2048 / peak FMA: ${((100 * mm.value) / peaks[i].value).toFixed(1)}% (${t} thread(s))`);

@@ -78,6 +78,10 @@ def main():
     a, b = torch.rand(N24), torch.rand(N24)
     out["add 2^24 float32 into existing output (a.add_(b))"] = 3 * 4 * N24 / time_it(lambda: a.add_(b), samples=15) / 1e9
     out["add 2^24 float32, fresh output (a.add(b))"] = 3 * 4 * N24 / time_it(lambda: a.add(b), samples=15) / 1e9
+    x, y = torch.randn(N24), torch.randn(N24)
+    out["mul 2^24 float32, fresh output (a.mul(b))"] = 3 * 4 * N24 / time_it(lambda: x.mul(y), samples=15) / 1e9
+    out["exp 2^24 float32, fresh output (a.exp())"] = 2 * 4 * N24 / time_it(lambda: x.exp(), samples=15) / 1e9
+    out["relu 2^24 float32, fresh output (a.relu())"] = 2 * 4 * N24 / time_it(lambda: x.relu(), samples=15) / 1e9
     out["sum 2^24 float32"] = 4 * N24 / time_it(lambda: a.sum(), samples=15) / 1e9
     x = torch.randn(4096, 1024)
     out["softmax [4096, 1024] float32, dim 1"] = time_it(lambda: torch.softmax(x, 1), samples=15) * 1e3

@@ -61,6 +61,21 @@ export function addFresh(): Result {
   return { name: 'add 2^24 float32, fresh output (a.add(b))', value: (3 * 4 * N24) / s / 1e9, unit: 'GB/s', higherIsBetter: true };
 }
 
+/** mul, exp and relu over 2^24 floats into fresh outputs, in GB/s of memory read and written. */
+export function otherElementwiseFresh(): Result[] {
+  const a = kiln.randn([N24]);
+  const b = kiln.randn([N24]);
+  const cases: Array<[string, () => kiln.Tensor, number]> = [
+    ['mul 2^24 float32, fresh output (a.mul(b))', () => a.mul(b), 3],
+    ['exp 2^24 float32, fresh output (a.exp())', () => a.exp(), 2],
+    ['relu 2^24 float32, fresh output (a.relu())', () => a.relu(), 2],
+  ];
+  return cases.map(([name, fn, streams]) => {
+    const s = timeIt(() => fn().dispose(), { samples: 15 });
+    return { name, value: (streams * 4 * N24) / s / 1e9, unit: 'GB/s', higherIsBetter: true };
+  });
+}
+
 export function sum(): Result {
   const a = kiln.rand([N24]);
   const s = timeIt(() => a.sum().dispose(), { samples: 15 });

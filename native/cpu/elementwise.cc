@@ -8,6 +8,7 @@
 #include "float_row_kernels.h"
 #include "kernels.h"
 #include "loops.h"
+#include "streaming_store.h"
 
 namespace kiln::cpu {
 namespace {

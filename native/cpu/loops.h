@@ -11,7 +11,6 @@
 #include <cstdint>
 
 #include "../core/tensor_view.h"
-#include "streaming_store.h"
 #include "thread_pool.h"
 
 namespace kiln::cpu {
@@ -102,41 +101,6 @@ struct StridedLoop {
     return n;
   }
 
-  // Whether a one-run loop writes its output with streaming stores: a contiguous output of
-  // at least kStreamingMinBytes that overlaps no input (an in-place op's output lines are
-  // in the cache already, having just been read).
-  bool streams_output(int64_t total, const int64_t* st) const {
-    if (st[0] <= 0 || total * st[0] < kStreamingMinBytes) return false;
-    const char* o0 = base[0];
-    const char* o1 = o0 + total * st[0];
-    for (int k = 1; k < N; ++k) {
-      const char* i0 = base[k];
-      const char* i1 = i0 + (st[k] == 0 ? 1 : total * st[k]);
-      if (i0 < o1 && o0 < i1) return false;
-    }
-    return true;
-  }
-
-  // The one-run loop with the output computed a block at a time into an L1-sized buffer on
-  // the stack, then streamed to its place (see streaming_store.h).
-  template <class Inner>
-  void run_streaming(int64_t total, const int64_t* inner_st, Inner& inner) const {
-    constexpr int64_t kBlockBytes = 16384;
-    const int64_t block = kBlockBytes / inner_st[0];
-    parallel_for(total, kElementwiseGrain, [&](int64_t begin, int64_t end) {
-      alignas(64) char scratch[kBlockBytes];
-      for (int64_t i = begin; i < end; i += block) {
-        const int64_t count = std::min(block, end - i);
-        char* ptrs[N];
-        ptrs[0] = scratch;
-        for (int k = 1; k < N; ++k) ptrs[k] = base[k] + i * inner_st[k];
-        inner(ptrs, inner_st, count);
-        streaming_copy(base[0] + i * inner_st[0], scratch, size_t(count * inner_st[0]));
-      }
-      streaming_fence();
-    });
-  }
-
   // inner(ptrs, byte_strides, count) is called for runs along the innermost dim.
   template <class Inner>
   void run(Inner&& inner) const {
@@ -153,7 +117,6 @@ struct StridedLoop {
     int64_t inner_st[N];
     for (int k = 0; k < N; ++k) inner_st[k] = strides[k][ndim - 1];
     if (ndim == 1) {  // one run (as flatten() makes): no multi-index to track
-      if (streams_output(total, inner_st)) return run_streaming(total, inner_st, inner);
       parallel_for(total, kElementwiseGrain, [&](int64_t begin, int64_t end) {
         char* ptrs[N];
         for (int k = 0; k < N; ++k) ptrs[k] = base[k] + begin * inner_st[k];

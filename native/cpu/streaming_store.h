@@ -9,9 +9,10 @@
 
 namespace kiln::cpu {
 
-// Outputs of at least this many bytes are written with streaming stores by the elementwise
-// loops: about half the L3 of the machines kiln targets, past which the output would not
-// stay cached for the next op anyway.
+// Copies of at least this many bytes use streaming stores: about half the L3 of the machines
+// kiln targets, past which the output would not stay cached for the next op anyway.
+// (Elementwise ops keep plain stores: computing blocks into a buffer and streaming them out
+// measured no faster than writing the output directly.)
 constexpr int64_t kStreamingMinBytes = int64_t(16) << 20;
 
 // memcpy(dst, src, bytes), with streaming stores where the CPU has them. Call

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * Outputs of 16 MiB and more are written with streaming stores (native/cpu/streaming_store.h),
- * a block at a time for elementwise ops and straight from the input for copies. Every element
- * must still land in its place: checked at the edges of the threads' chunks, the 16 KiB
- * blocks and the 64-byte lines, with outputs and inputs that start off a line boundary.
- * Also the vectorized float32 exp at special values.
+ * Copies of 16 MiB and more are written with streaming stores (native/cpu/streaming_store.h).
+ * Every element must still land in its place: checked at the edges of the threads' chunks and
+ * the 64-byte lines, with outputs and inputs that start off a line boundary; large
+ * elementwise outputs alongside. Also the vectorized float32 exp at special values.
  */
 import * as kiln from '../../lib';
 
