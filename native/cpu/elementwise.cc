@@ -127,6 +127,29 @@ bool vector_exp(const TensorView& out, const TensorView& in) {
   return true;
 }
 
+// add, sub and mul of contiguous float32 operands into a large output that overlaps neither,
+// through the streaming kernel of float_row_kernels.h. Returns false where that does not apply.
+bool streamed_binary(BinaryOp op, const TensorView& out, const TensorView& a, const TensorView& b,
+                     double alpha) {
+  const int kind = op == BinaryOp::add ? kStreamedAdd : op == BinaryOp::sub ? kStreamedSub
+                 : op == BinaryOp::mul ? kStreamedMul : -1;
+  if (kind < 0 || out.dtype != DType::F32 || a.dtype != DType::F32 || b.dtype != DType::F32) return false;
+  const int64_t n = out.numel(), bytes = n * int64_t(sizeof(float));
+  if (bytes < kStreamingMinBytes || !out.is_contiguous() || !a.is_contiguous() || !b.is_contiguous())
+    return false;
+  const auto apart = [&](const TensorView& v) { return out.data + bytes <= v.data || v.data + bytes <= out.data; };
+  const FloatRowKernels* k = float_row_kernels();
+  if (k == nullptr || !apart(a) || !apart(b)) return false;
+  const float* x = a.ptr<float>();
+  const float* y = b.ptr<float>();
+  float* o = out.ptr<float>();
+  const float f = param_cast<float>(alpha);
+  parallel_for(n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
+    k->binary_streamed(kind, x + begin, y + begin, o + begin, end - begin, f);
+  });
+  return true;
+}
+
 }  // namespace
 
 void unary(UnaryOp op, const TensorView& out, const TensorView& in, double p0_, double p1_) {
@@ -148,6 +171,7 @@ void unary(UnaryOp op, const TensorView& out, const TensorView& in, double p0_, 
 
 void binary(BinaryOp op, const TensorView& out, const TensorView& a, const TensorView& b,
             double alpha_) {
+  if (streamed_binary(op, out, a, b, alpha_)) return;
   switch (op) {
 #define KILN_BINARY(name, dtypes, outkind, expr)                                   \
   case BinaryOp::name:                                                             \

@@ -36,7 +36,13 @@ struct FloatRowKernels {
   void (*sum_rows)(const float* const* rows, const int64_t* n, int count, double* out);
   void (*max_rows)(const float* const* rows, const int64_t* n, int count, float* out);
   void (*min_rows)(const float* const* rows, const int64_t* n, int count, float* out);
+  // o[i] = x[i] + a * y[i], x[i] - a * y[i] or x[i] * y[i] (StreamedBinary), rounded as the
+  // scalar formulas of ops.def, with streaming stores: for outputs far larger than the caches,
+  // which then skip the read of each output line before it is written.
+  void (*binary_streamed)(int kind, const float* x, const float* y, float* o, int64_t n, float a);
 };
+
+enum StreamedBinary { kStreamedAdd = 0, kStreamedSub = 1, kStreamedMul = 2 };
 
 // The table for this CPU, or null where no vector variant applies.
 const FloatRowKernels* float_row_kernels();

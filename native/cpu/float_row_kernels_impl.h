@@ -262,6 +262,44 @@ KILN_SIMD_TARGET void sub_sub(const float* x, float* y, int64_t n, float a, floa
   for (; i < n; ++i) y[i] = (x[i] - a) - b;
 }
 
+template <class V, int kKind>
+KILN_SIMD_TARGET inline typename V::F streamed_op(typename V::F x, typename V::F y, typename V::F a) {
+  if constexpr (kKind == kStreamedMul) return V::mul(x, y);
+  typename V::F p = V::mul(a, y);
+  // An empty asm that "changes" the product keeps the compiler from fusing the multiply and
+  // the add into one FMA, which would round once where the scalar formula rounds twice.
+  __asm__("" : "+v"(p));
+  return kKind == kStreamedAdd ? V::add(x, p) : V::sub(x, p);
+}
+
+template <int kKind>
+inline float streamed_op_scalar(float x, float y, float a) {
+  if constexpr (kKind == kStreamedMul) return x * y;
+  float p = a * y;
+  __asm__("" : "+v"(p));  // no FMA here either (see streamed_op)
+  return kKind == kStreamedAdd ? x + p : x - p;
+}
+
+template <class V, int kKind>
+KILN_SIMD_TARGET void binary_streamed_kind(const float* x, const float* y, float* o, int64_t n, float a) {
+  constexpr int W = V::kWidth;
+  const typename V::F va = V::set1(a);
+  int64_t i = 0;
+  // Plain stores up to the first vector-aligned output address (streaming stores need it).
+  for (; i < n && reinterpret_cast<uintptr_t>(o + i) % (W * sizeof(float)) != 0; ++i)
+    o[i] = streamed_op_scalar<kKind>(x[i], y[i], a);
+  for (; i + W <= n; i += W) V::stream(o + i, streamed_op<V, kKind>(V::load(x + i), V::load(y + i), va));
+  for (; i < n; ++i) o[i] = streamed_op_scalar<kKind>(x[i], y[i], a);
+  _mm_sfence();  // the streaming stores are visible before this thread reports its work done
+}
+
+template <class V>
+KILN_SIMD_TARGET void binary_streamed(int kind, const float* x, const float* y, float* o, int64_t n, float a) {
+  if (kind == kStreamedAdd) binary_streamed_kind<V, kStreamedAdd>(x, y, o, n, a);
+  else if (kind == kStreamedSub) binary_streamed_kind<V, kStreamedSub>(x, y, o, n, a);
+  else binary_streamed_kind<V, kStreamedMul>(x, y, o, n, a);
+}
+
 // acc[j] += r[0][j] + ... + r[R - 1][j], added left to right. Each input row is one stream,
 // and the R streams are read together: for a column reduction the memory system then has
 // R rows in flight, and acc is loaded and stored once per R rows.
@@ -306,6 +344,7 @@ const FloatRowKernels* row_kernel_table() {
       sum_rows<V>,
       extremum_rows<V, true>,
       extremum_rows<V, false>,
+      binary_streamed<V>,
   };
   return &table;
 }

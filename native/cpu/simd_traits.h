@@ -22,6 +22,8 @@ struct Avx2 {
 
   KILN_TARGET_AVX2 static F load(const float* p) { return _mm256_loadu_ps(p); }
   KILN_TARGET_AVX2 static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  // A non-temporal store; p must be aligned to the vector's size.
+  KILN_TARGET_AVX2 static void stream(float* p, F v) { _mm256_stream_ps(p, v); }
   KILN_TARGET_AVX2 static F set1(float v) { return _mm256_set1_ps(v); }
   KILN_TARGET_AVX2 static F add(F a, F b) { return _mm256_add_ps(a, b); }
   KILN_TARGET_AVX2 static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
@@ -67,6 +69,7 @@ struct Avx512 {
 
   KILN_TARGET_AVX512 static F load(const float* p) { return _mm512_loadu_ps(p); }
   KILN_TARGET_AVX512 static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  KILN_TARGET_AVX512 static void stream(float* p, F v) { _mm512_stream_ps(p, v); }
   KILN_TARGET_AVX512 static F set1(float v) { return _mm512_set1_ps(v); }
   KILN_TARGET_AVX512 static F add(F a, F b) { return _mm512_add_ps(a, b); }
   KILN_TARGET_AVX512 static F sub(F a, F b) { return _mm512_sub_ps(a, b); }

@@ -38,14 +38,21 @@ describe('streaming outputs', () => {
     for (const i of probes(N)) expect(out[i + 5]).toBe(values[i]);
   });
 
-  test('a large elementwise op with a fresh output', () => {
-    const a = base.narrow(0, 1, N);
+  test('large add, sub and mul into fresh outputs (streamed), and with a scalar operand', () => {
+    const a = base.narrow(0, 1, N).mul(0.37); // operands that round when combined
     const b = base.narrow(0, 0, N);
-    const sum = a.add(b).data() as Float32Array;
+    const x = a.data() as Float32Array;
+    const sum = a.add(b, { alpha: 0.3 }).data() as Float32Array;
+    const diff = a.sub(b, { alpha: 3 }).data() as Float32Array;
+    const prod = a.mul(b).data() as Float32Array;
     const halves = a.mul(0.5).data() as Float32Array;
+    const f = Math.fround;
     for (const i of probes(N)) {
-      expect(sum[i]).toBe(Math.fround(values[i + 1] + values[i]));
-      expect(halves[i]).toBe(Math.fround(values[i + 1] * 0.5));
+      const y = values[i];
+      expect(sum[i]).toBe(f(x[i] + f(f(0.3) * y)));
+      expect(diff[i]).toBe(f(x[i] - f(3 * y)));
+      expect(prod[i]).toBe(f(x[i] * y));
+      expect(halves[i]).toBe(f(x[i] * 0.5));
     }
   });
 
