@@ -111,18 +111,25 @@ void copy_loop(const TensorView& out, const TensorView& in) {
   });
 }
 
-// exp of contiguous float32 through the vectorized exp of float_row_kernels.h (the one
-// softmax uses): the scalar std::exp loop is compute-bound at a fraction of memory speed.
+// exp and relu of contiguous float32 through float_row_kernels.h: exp always (the scalar
+// std::exp loop is compute-bound at a fraction of memory speed; this is the exp softmax
+// uses), and both with streaming stores into a large output that does not overlap the input.
 // Returns false where that does not apply.
-bool vector_exp(const TensorView& out, const TensorView& in) {
-  if (in.dtype != DType::F32 || out.dtype != DType::F32 || !in.is_contiguous() || !out.is_contiguous())
+bool vector_unary(UnaryOp op, const TensorView& out, const TensorView& in) {
+  const int kind = op == UnaryOp::exp ? kStreamedExp : op == UnaryOp::relu ? kStreamedRelu : -1;
+  if (kind < 0 || in.dtype != DType::F32 || out.dtype != DType::F32 || !in.is_contiguous() ||
+      !out.is_contiguous())
     return false;
   const FloatRowKernels* k = float_row_kernels();
   if (k == nullptr) return false;
+  const int64_t n = out.numel(), bytes = n * int64_t(sizeof(float));
+  const bool stream = bytes >= kStreamingMinBytes && (out.data + bytes <= in.data || in.data + bytes <= out.data);
+  if (!stream && kind == kStreamedRelu) return false;  // the scalar relu loop vectorizes
   const float* x = in.ptr<float>();
   float* y = out.ptr<float>();
-  parallel_for(out.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
-    k->exp_store_sum(x + begin, y + begin, end - begin, 0.0f);  // x - 0 is x exactly
+  parallel_for(n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
+    if (stream) k->unary_streamed(kind, x + begin, y + begin, end - begin);
+    else k->exp_store_sum(x + begin, y + begin, end - begin, 0.0f);  // x - 0 is x exactly
   });
   return true;
 }
@@ -153,7 +160,7 @@ bool streamed_binary(BinaryOp op, const TensorView& out, const TensorView& a, co
 }  // namespace
 
 void unary(UnaryOp op, const TensorView& out, const TensorView& in, double p0_, double p1_) {
-  if (op == UnaryOp::exp && vector_exp(out, in)) return;
+  if (vector_unary(op, out, in)) return;
   switch (op) {
 #define KILN_UNARY(name, dtypes, outkind, expr)                                    \
   case UnaryOp::name:                                                              \

@@ -40,9 +40,13 @@ struct FloatRowKernels {
   // scalar formulas of ops.def, with streaming stores: for outputs far larger than the caches,
   // which then skip the read of each output line before it is written.
   void (*binary_streamed)(int kind, const float* x, const float* y, float* o, int64_t n, float a);
+  // o[i] = relu(x[i]) or exp(x[i]) (StreamedUnary; exp as exp_store_sum computes it), with
+  // streaming stores.
+  void (*unary_streamed)(int kind, const float* x, float* o, int64_t n);
 };
 
 enum StreamedBinary { kStreamedAdd = 0, kStreamedSub = 1, kStreamedMul = 2 };
+enum StreamedUnary { kStreamedRelu = 0, kStreamedExp = 1 };
 
 // The table for this CPU, or null where no vector variant applies.
 const FloatRowKernels* float_row_kernels();

@@ -300,6 +300,27 @@ KILN_SIMD_TARGET void binary_streamed(int kind, const float* x, const float* y, 
   else binary_streamed_kind<V, kStreamedMul>(x, y, o, n, a);
 }
 
+template <class V, int kKind>
+KILN_SIMD_TARGET void unary_streamed_kind(const float* x, float* o, int64_t n) {
+  constexpr int W = V::kWidth;
+  const typename V::F zero = V::set1(0.0f);
+  // relu as max(0, x) + 0: max returns x when it is NaN, and adding +0 turns -0 into +0, as
+  // the scalar relu gives.
+  const auto vec = [&](typename V::F v) { return kKind == kStreamedRelu ? V::add(V::max(zero, v), zero) : vexp<V>(v); };
+  const auto scalar = [](float v) { return kKind == kStreamedRelu ? (v != v ? v : v > 0.0f ? v : 0.0f) : exp_vec(v); };
+  int64_t i = 0;
+  for (; i < n && reinterpret_cast<uintptr_t>(o + i) % (W * sizeof(float)) != 0; ++i) o[i] = scalar(x[i]);
+  for (; i + W <= n; i += W) V::stream(o + i, vec(V::load(x + i)));
+  for (; i < n; ++i) o[i] = scalar(x[i]);
+  _mm_sfence();
+}
+
+template <class V>
+KILN_SIMD_TARGET void unary_streamed(int kind, const float* x, float* o, int64_t n) {
+  if (kind == kStreamedRelu) unary_streamed_kind<V, kStreamedRelu>(x, o, n);
+  else unary_streamed_kind<V, kStreamedExp>(x, o, n);
+}
+
 // acc[j] += r[0][j] + ... + r[R - 1][j], added left to right. Each input row is one stream,
 // and the R streams are read together: for a column reduction the memory system then has
 // R rows in flight, and acc is loaded and stored once per R rows.
@@ -345,6 +366,7 @@ const FloatRowKernels* row_kernel_table() {
       extremum_rows<V, true>,
       extremum_rows<V, false>,
       binary_streamed<V>,
+      unary_streamed<V>,
   };
   return &table;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
- * Copies of 16 MiB and more are written with streaming stores (native/cpu/streaming_store.h).
+ * Copies of 16 MiB and more, and large float32 add, sub, mul, exp and relu into fresh outputs,
+ * are written with streaming stores (native/cpu/streaming_store.h, float_row_kernels.h).
  * Every element must still land in its place: checked at the edges of the threads' chunks and
  * the 64-byte lines, with outputs and inputs that start off a line boundary; large
  * elementwise outputs alongside. Also the vectorized float32 exp at special values.
@@ -54,6 +55,29 @@ describe('streaming outputs', () => {
       expect(prod[i]).toBe(f(x[i] * y));
       expect(halves[i]).toBe(f(x[i] * 0.5));
     }
+  });
+
+  test('large relu and exp (streamed): relu exactly as on small tensors, exp within 2 ulps', () => {
+    // Values in [-60, 60), with -0, NaN and infinities planted among them.
+    const src = base.narrow(0, 0, N).remainder(120).sub(60).mul(1.001);
+    const special = [-0, NaN, Infinity, -Infinity, 0, -1e-30];
+    const planted = probes(N).slice(0, 40);
+    const raw = src.data() as Float32Array;
+    planted.forEach((i, k) => (raw[i] = special[k % special.length]));
+    const relu = src.relu().data() as Float32Array;
+    const exp = src.exp().data() as Float32Array;
+    const picks = probes(N);
+    const small = kiln.tensor(Float32Array.from(picks, (i) => raw[i]));
+    const smallRelu = small.relu().data() as Float32Array;
+    picks.forEach((i, k) => {
+      expect(Object.is(relu[i], smallRelu[k])).toBe(true);
+      const v = raw[i];
+      const e = Math.fround(Math.exp(v));
+      if (Number.isNaN(e)) expect(exp[i]).toBeNaN();
+      else if (!Number.isFinite(e) || e === 0) expect(exp[i]).toBe(e);
+      else expect(Math.abs(exp[i] - e)).toBeLessThanOrEqual(e * 2 ** -22);
+      expect(Object.is(relu[i], Number.isNaN(v) ? NaN : v > 0 ? v : 0)).toBe(true);
+    });
   });
 
   test('a large in-place op (not streamed) and a large op with a float64 output', () => {
