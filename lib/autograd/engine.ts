@@ -182,10 +182,7 @@ export function runBackward(
         } else {
           grad = runHooks(node.preHooks, grad);
           const kept = capture ? undefined : node.retained?.deref();
-          if (kept) {
-            if (!kept.grad) use(grad);
-            kept.grad = kept.grad ? add(kept.grad, grad) : grad;
-          }
+          if (kept) kept.grad = kept.grad ? add(kept.grad, grad) : grad;
           if (captureByNode.has(node)) captured.set(captureByNode.get(node)!, grad);
           const inputGrads = node.apply(grad);
           consumers.forEach((next, k) => {

@@ -73,15 +73,18 @@ void ternary_loop(const TensorView& out, const TensorView& a, const TensorView& 
   });
 }
 
+// Whether the `bytes` bytes at out and at in do not overlap (an op may then stream its output:
+// an in-place op's output lines are in the cache already, having just been read).
+bool apart(const TensorView& out, const TensorView& in, int64_t bytes) {
+  return out.data + bytes <= in.data || in.data + bytes <= out.data;
+}
+
 template <class TOut, class TIn>
 void copy_loop(const TensorView& out, const TensorView& in) {
   if constexpr (std::is_same_v<TOut, TIn>) {
-    // A large contiguous copy streams straight from the input (the loop's streaming path would
-    // first copy each block into a buffer).
+    // A large contiguous copy, with streaming stores.
     const int64_t n = out.numel(), bytes = n * int64_t(sizeof(TOut));
-    const char *o = out.data, *x = in.data;
-    if (bytes >= kStreamingMinBytes && out.is_contiguous() && in.is_contiguous() &&
-        (o + bytes <= x || x + bytes <= o)) {
+    if (bytes >= kStreamingMinBytes && out.is_contiguous() && in.is_contiguous() && apart(out, in, bytes)) {
       parallel_for(n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
         streaming_copy(out.ptr<TOut>() + begin, in.ptr<TIn>() + begin, size_t(end - begin) * sizeof(TOut));
         streaming_fence();
@@ -123,7 +126,7 @@ bool vector_unary(UnaryOp op, const TensorView& out, const TensorView& in) {
   const FloatRowKernels* k = float_row_kernels();
   if (k == nullptr) return false;
   const int64_t n = out.numel(), bytes = n * int64_t(sizeof(float));
-  const bool stream = bytes >= kStreamingMinBytes && (out.data + bytes <= in.data || in.data + bytes <= out.data);
+  const bool stream = bytes >= kStreamingMinBytes && apart(out, in, bytes);
   if (!stream && kind == kStreamedRelu) return false;  // the scalar relu loop vectorizes
   const float* x = in.ptr<float>();
   float* y = out.ptr<float>();
@@ -144,9 +147,8 @@ bool streamed_binary(BinaryOp op, const TensorView& out, const TensorView& a, co
   const int64_t n = out.numel(), bytes = n * int64_t(sizeof(float));
   if (bytes < kStreamingMinBytes || !out.is_contiguous() || !a.is_contiguous() || !b.is_contiguous())
     return false;
-  const auto apart = [&](const TensorView& v) { return out.data + bytes <= v.data || v.data + bytes <= out.data; };
   const FloatRowKernels* k = float_row_kernels();
-  if (k == nullptr || !apart(a) || !apart(b)) return false;
+  if (k == nullptr || !apart(out, a, bytes) || !apart(out, b, bytes)) return false;
   const float* x = a.ptr<float>();
   const float* y = b.ptr<float>();
   float* o = out.ptr<float>();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Vectorized loops over one contiguous run of float32 values, used by the reductions and
-// softmax of reduce.cc. Each instruction set fills one table (float_row_kernels_avx2.cc,
+// softmax of reduce.cc, and by elementwise.cc for exp and for large outputs (streaming stores). Each instruction set fills one table (float_row_kernels_avx2.cc,
 // float_row_kernels_avx512.cc, both from float_row_kernels_impl.h); callers fall back to
 // their portable loops when float_row_kernels() returns null.
 //
