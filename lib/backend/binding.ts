@@ -92,6 +92,10 @@ export interface NativeBinding {
   randperm(out: NativeStorage, seed: number, offset: number): void;
   /** GFLOP/s of float32 FMA chains on `threads` (1..numThreads()) pool threads for about `seconds` (0 < s <= 10). */
   cpuPeakGflops(threads: number, seconds: number): number;
+  /** Asks for transparent huge pages behind an untouched buffer; the bytes covered (0: none). */
+  adviseHugePages(buffer: ArrayBuffer): number;
+  /** The transparent huge page size in bytes, 0 where the OS offers none. */
+  hugePageSize(): number;
   // Fused optimizer steps (native/binding/optim_binding.cc): views in the slots numbered like
   // the arguments, every buffer contiguous and shaped and typed like param; scalars in `hyper`.
   /** hyper: [lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep]. */

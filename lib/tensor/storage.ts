@@ -22,6 +22,7 @@ import { CudaStorage, native, NativeStorage } from '../backend/binding';
 import { encodeRaw } from '../backend/view-codec';
 import { DeviceError, DisposedTensorError } from '../errors';
 import { offerToPool, takePooled } from './buffer-pool';
+import { newCpuBuffer } from './huge-pages';
 import { releaseChunk, Slab, SLAB_BYTES, slabStats, SMALL_MAX_BYTES, takeChunk } from './small-slabs';
 import { Device } from './device';
 import { DTYPE_CODE } from './dtype';
@@ -118,7 +119,7 @@ export class Storage {
     const pooled = takePooled(nbytes);
     // Zeroing a pooled buffer is one pass over warm pages, cheaper than faulting in new ones.
     if (pooled !== null) new Uint8Array(pooled).fill(0);
-    return new Storage(pooled ?? new ArrayBuffer(nbytes), nbytes, device, true);
+    return new Storage(pooled ?? newCpuBuffer(nbytes), nbytes, device, true);
   }
 
   /**
@@ -128,7 +129,7 @@ export class Storage {
   static allocateUninitialized(nbytes: number, device: Device): Storage {
     if (device.type === 'cuda') return new Storage(native.cudaAlloc(device.index, nbytes), nbytes, device, false);
     if (nbytes <= SMALL_MAX_BYTES) return Storage.fromSlab(nbytes, device, false);
-    return new Storage(takePooled(nbytes) ?? new ArrayBuffer(nbytes), nbytes, device, true);
+    return new Storage(takePooled(nbytes) ?? newCpuBuffer(nbytes), nbytes, device, true);
   }
 
   private static fromSlab(nbytes: number, device: Device, zeroed: boolean): Storage {

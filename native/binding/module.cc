@@ -9,6 +9,7 @@
 
 #include "../core/error.h"
 #include "../core/functors.h"
+#include "../cpu/huge_pages.h"
 #include "../cpu/kernels.h"
 #include "../cpu/peak_flops.h"
 #include "../cpu/thread_pool.h"
@@ -458,6 +459,22 @@ Napi::Value Randperm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- memory -------------------------------------------------------------------------
+
+// adviseHugePages(buffer): asks for huge pages behind a fresh, still untouched ArrayBuffer
+// (cpu/huge_pages.h); returns the bytes the advice covers, 0 where it covers none.
+Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
+  KILN_CHECK(info[0].IsArrayBuffer(), InvalidArgument, "adviseHugePages: expected an ArrayBuffer");
+  Napi::ArrayBuffer buffer = info[0].As<Napi::ArrayBuffer>();
+  const size_t covered = cpu::advise_huge_pages(buffer.Data(), buffer.ByteLength());
+  return Napi::Number::New(info.Env(), static_cast<double>(covered));
+}
+
+// hugePageSize(): the transparent huge page size in bytes, 0 where huge pages are off.
+Napi::Value HugePageSize(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(cpu::huge_page_size()));
+}
+
 // ---- benchmarking -------------------------------------------------------------------
 
 // cpuPeakGflops(threads, seconds): the peak float32 FMA rate of `threads` pool threads
@@ -502,6 +519,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
           {"countNonzero", guarded<CountNonzero>},   {"nonzero", guarded<Nonzero>},
           {"sort", guarded<Sort>},                   {"random", guarded<Random>},
           {"randperm", guarded<Randperm>},           {"cpuPeakGflops", guarded<CpuPeakGflops>},
+          {"adviseHugePages", guarded<AdviseHugePages>}, {"hugePageSize", guarded<HugePageSize>},
       });
   register_optim(env, exports);
   register_cuda(env, exports);
