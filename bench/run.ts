@@ -6,35 +6,21 @@
  *
  * When a CUDA device is present, a second table puts the CPU and each GPU side by side.
  *
- * Options: --compare torch, --threads N, --quick (skip N=2048), --out FILE, --cuda-only.
+ * Options: --compare torch, --rounds N (default 3 with --compare, else 1), --threads N,
+ * --quick (skip N=2048), --out FILE, --cuda-only.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as kiln from '../lib';
-import * as w from './workloads';
-import * as d from './data-workloads';
-import * as more from './more-workloads';
+import { cpuSuite } from './suite';
+import { TorchPeer } from './torch-peer';
+import type { Result } from './workloads';
 import { DeviceRow, runDeviceTable } from './device-workloads';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-function runTorch(threads: number): Record<string, number> | null {
-  const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
-  if (!python) {
-    console.warn('--compare torch: no Python with torch found (apt-get install -y python3-torch libopenblas0-pthread)');
-    return null;
-  }
-  const r = spawnSync(python, [path.join(__dirname, '..', '..', 'bench', 'torch_peer.py'), String(threads)], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    console.warn(`torch peer failed: ${r.stderr}`);
-    return null;
-  }
-  return JSON.parse(r.stdout) as Record<string, number>;
 }
 
 /** The CPU-vs-CUDA table, when this build and machine have a CUDA device. */
@@ -55,7 +41,40 @@ function deviceTable(): DeviceRow[] | null {
   return rows;
 }
 
-function main(): void {
+/** How long the peer's threads are given to go idle before kiln measures. */
+const PEER_SETTLE_MS = 250;
+
+function printResult(r: Result): void {
+  console.log(`  ${r.name.padEnd(52)} ${r.value.toFixed(2).padStart(9)} ${r.unit}`);
+}
+
+/** The better of several measurements (the highest rate, or the least time). */
+function best(values: number[], higherIsBetter: boolean): number {
+  return higherIsBetter ? Math.max(...values) : Math.min(...values);
+}
+
+/** --rounds N: how many times each workload runs; 3 by default with a peer to compare, else 1. */
+function roundsArg(compare: boolean): number {
+  const given = arg('rounds');
+  const rounds = given === undefined ? (compare ? 3 : 1) : Number(given);
+  if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a positive integer, got '${given}'`);
+  return rounds;
+}
+
+/** The shares of copy bandwidth and of peak FMA rate that the issue's targets are stated in. */
+function printShares(results: Result[], threads: number): void {
+  const value = (name: string) => results.find((r) => r.name === name)?.value ?? NaN;
+  const copy = value('copy 2^24 float32 (plain copy, read+write)');
+  const fresh = results.filter((r) => r.name.includes('fresh output'));
+  console.log(`  add (existing output) / copy bandwidth: ${(value('add 2^24 float32 into existing output (a.add_(b))') / copy).toFixed(2)}; sum / copy: ${(value('sum 2^24 float32') / copy).toFixed(2)}`);
+  console.log(`  fresh outputs / copy bandwidth: ${fresh.map((r) => `${r.name.split(' ')[0]} ${(r.value / copy).toFixed(2)}`).join(', ')}`);
+  for (const t of threads === 1 ? [1] : [threads, 1]) {
+    const mm = value(`matmul float32 N=2048, ${t} thread(s)`);
+    if (!Number.isNaN(mm)) console.log(`  matmul N=2048 / peak FMA: ${((100 * mm) / value(`peak FMA float32, ${t} thread(s)`)).toFixed(1)}% (${t} thread(s))`);
+  }
+}
+
+async function main(): Promise<void> {
   const threads = Number(arg('threads') ?? kiln.getNumThreads());
   kiln.setNumThreads(threads);
   kiln.manualSeed(0);
@@ -66,63 +85,58 @@ function main(): void {
     fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, cpu: os.cpus()[0]?.model, devices: rows }, null, 2));
     return;
   }
-  const quick = process.argv.includes('--quick');
-  const results: w.Result[] = [];
-  const record = (r: w.Result) => {
-    results.push(r);
-    console.log(`  ${r.name.padEnd(52)} ${r.value.toFixed(2).padStart(9)} ${r.unit}`);
-  };
-  console.log(`kiln CPU benchmarks (${threads} thread(s), ${os.cpus()[0]?.model ?? 'unknown CPU'}, addon: ${kiln.backend.info().variant})`);
-  for (const n of quick ? [128, 512, 1024] : [128, 512, 1024, 2048]) record(w.matmul(n, threads));
-  if (!quick && threads !== 1) record(w.matmul(2048, 1));
-  // The ceiling for matmul, on the same thread counts (shares printed after the table).
-  const threadCounts = threads === 1 ? [1] : [threads, 1];
-  const peaks = threadCounts.map((t) => w.peakFma(t));
-  peaks.forEach(record);
-  const copy = w.copyBandwidth();
-  record(copy);
-  const addIn = w.addInPlace();
-  record(addIn);
-  const fresh = [w.addFresh(), ...w.otherElementwiseFresh()];
-  fresh.forEach(record);
-  const sum = w.sum();
-  record(sum);
-  record(w.softmax());
-  record(more.logSoftmax());
-  for (const r of more.reductions()) record(r);
-  record(more.batchedMatmul());
-  record(more.transposedMatmul());
-  record(w.perOpOverhead());
-  record(more.perOpOverheadWithGrad());
-  record(w.mlpTrainStep());
-  record(w.optimizerStep());
-  record(d.dataLoaderEpoch());
-  record(d.safetensorsRoundTrip());
-  console.log(`  add (existing output) / copy bandwidth: ${(addIn.value / copy.value).toFixed(2)}; sum / copy: ${(sum.value / copy.value).toFixed(2)}`);
-  console.log(`  fresh outputs / copy bandwidth: ${fresh.map((r) => `${r.name.split(' ')[0]} ${(r.value / copy.value).toFixed(2)}`).join(', ')}`);
-  threadCounts.forEach((t, i) => {
-    const mm = results.find((r) => r.name === `matmul float32 N=2048, ${t} thread(s)`);
-    if (mm) console.log(`  matmul N=2048 / peak FMA: ${((100 * mm.value) / peaks[i].value).toFixed(1)}% (${t} thread(s))`);
-  });
-
-  let torch: Record<string, number> | null = null;
-  if (arg('compare') === 'torch') {
-    torch = runTorch(threads);
-    if (torch) {
-      console.log('\nkiln vs PyTorch (same machine, same run; ratio >= 1 means kiln is as fast or faster)');
-      for (const r of results) {
-        const t = torch[r.name];
-        if (t === undefined) continue;
-        const ratio = r.higherIsBetter ? r.value / t : t / r.value;
-        console.log(`  ${r.name.padEnd(52)} kiln ${r.value.toFixed(2).padStart(9)}  torch ${t.toFixed(2).padStart(9)} ${r.unit.padEnd(8)} ratio ${ratio.toFixed(2)}`);
+  const compare = arg('compare') === 'torch';
+  const rounds = roundsArg(compare);
+  const peer = compare ? TorchPeer.start(threads) : null;
+  console.log(`kiln CPU benchmarks (${threads} thread(s), ${os.cpus()[0]?.model ?? 'unknown CPU'}, addon: ${kiln.backend.info().variant}${rounds > 1 ? `, best of ${rounds} rounds` : ''})`);
+  // Each workload runs `rounds` times, alternating with the peer's run of it: the memory
+  // bandwidth and CPU time this shared kind of host gives a process drift from second to
+  // second, and alternating closely lets both sides meet the same conditions. Each side keeps
+  // its best round, and the JSON keeps every round.
+  const results: Result[] = [];
+  const torch: Record<string, number> = {};
+  const rawRounds: Array<{ key: string; kiln: Result[][]; torch: Record<string, number>[] }> = [];
+  try {
+    for (const step of cpuSuite(threads, process.argv.includes('--quick'))) {
+      const raw = { key: step.key, kiln: [] as Result[][], torch: [] as Record<string, number>[] };
+      for (let round = 0; round < rounds; round++) {
+        // PyTorch's OpenMP and OpenBLAS threads poll for a while after their last job (up to
+        // ~0.1 s), on the cores kiln is about to use; kiln's own pool polls for 100 us.
+        if (peer) await new Promise((resolve) => setTimeout(resolve, PEER_SETTLE_MS));
+        raw.kiln.push(step.run());
+        if (peer) raw.torch.push(await peer.run(step.key));
       }
+      rawRounds.push(raw);
+      raw.kiln[0].forEach((r, i) => {
+        const merged = { ...r, value: best(raw.kiln.map((round) => round[i].value), r.higherIsBetter) };
+        results.push(merged);
+        printResult(merged);
+        if (raw.torch.length > 0 && raw.torch[0][r.name] !== undefined)
+          torch[r.name] = best(raw.torch.map((round) => round[r.name]), r.higherIsBetter);
+      });
+    }
+  } finally {
+    peer?.close();
+  }
+  printShares(results, threads);
+  if (peer) {
+    console.log(`\nkiln vs PyTorch (same machine, same run, each workload alternating${rounds > 1 ? `, best of ${rounds} rounds each` : ''}; ratio >= 1 means kiln is as fast or faster)`);
+    for (const r of results) {
+      const t = torch[r.name];
+      if (t === undefined) continue;
+      const ratio = r.higherIsBetter ? r.value / t : t / r.value;
+      console.log(`  ${r.name.padEnd(52)} kiln ${r.value.toFixed(2).padStart(9)}  torch ${t.toFixed(2).padStart(9)} ${r.unit.padEnd(8)} ratio ${ratio.toFixed(2)}`);
     }
   }
   const devices = deviceTable();
   const out = arg('out') ?? path.join(__dirname, '..', '..', 'bench', 'results', `cpu-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), threads, cpu: os.cpus()[0]?.model, results, torch, devices }, null, 2));
+  const record = { date: new Date().toISOString(), threads, cpu: os.cpus()[0]?.model, rounds, results, torch: peer ? torch : null, rounds_raw: rawRounds, devices };
+  fs.writeFileSync(out, JSON.stringify(record, null, 2));
   console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

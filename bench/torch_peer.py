@@ -1,9 +1,14 @@
 # SPDX-License-Identifier: MIT
-"""The same workloads as bench/workloads.ts, in PyTorch, printed as JSON (name -> value).
+"""The same workloads as kiln's CPU suite (bench/suite.ts), in PyTorch.
 
-Run by `npm run bench -- --compare torch` when a Python with torch is installed:
-`torch_peer.py [threads]`. `torch_peer.py --matmul N` prints only the 1-thread matmul of
-size N; the main run starts it as a child process (see blas_env).
+`npm run bench -- --compare torch` starts `torch_peer.py --serve THREADS` once, when a Python
+with torch is installed. It then asks for one workload at a time, by the key kiln's suite uses
+for it, alternating with kiln's own run of that workload, and reads one JSON line back per
+request (result name -> value; {} for a workload PyTorch has no peer for). Keys come one per
+line on stdin; an empty line or end of input ends the process.
+
+`torch_peer.py --matmul N` prints only the 1-thread matmul of size N; the served process asks
+a child process for it (see blas_env).
 """
 import json
 import os
@@ -19,7 +24,7 @@ N24 = 2 ** 24
 # Debian's torch 1.13 runs matmul in OpenBLAS, whose thread pool torch.set_num_threads does not
 # reach: on a 2-core machine its "1 thread" matmul ran at 183 GFLOP/s, as fast as on 2 threads,
 # and at 96 with OPENBLAS_NUM_THREADS=1. BLAS libraries size their pools from the environment
-# once, when they load, so a thread count needs a process started with it: the main run
+# once, when they load, so a thread count needs a process started with it: the served process
 # re-executes itself with the environment of its thread count, and takes the 1-thread matmul
 # from a child process started with one thread.
 def blas_env(threads):
@@ -30,14 +35,8 @@ def has_blas_env(threads):
     return all(os.environ.get(name) == value for name, value in blas_env(threads).items())
 
 
-def single_thread_matmul(n):
-    """The 1-thread matmul of size n, measured by a child process whose BLAS has one thread."""
-    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--matmul", str(n)],
-                           env={**os.environ, **blas_env(1)}, stdout=subprocess.PIPE, text=True, check=True)
-    return json.loads(child.stdout)
-
-
 def time_it(fn, warmup=2, samples=7, inner=1):
+    """Median seconds per call of fn, each sample timing `inner` calls (as bench/timing.ts)."""
     for _ in range(warmup):
         fn()
     times = []
@@ -54,39 +53,92 @@ def matmul(n, threads):
     """{name: GFLOP/s} of an n x n matmul on `threads` threads (the process's BLAS must match)."""
     torch.set_num_threads(threads)
     a, b = torch.randn(n, n), torch.randn(n, n)
-    s = time_it(lambda: torch.mm(a, b), warmup=1, samples=3 if n >= 2048 else 7, inner=50 if n <= 128 else 1)
+    s = time_it(lambda: torch.mm(a, b), warmup=200 if n <= 128 else 1, samples=3 if n >= 2048 else 7, inner=50 if n <= 128 else 1)
     return {f"matmul float32 N={n}, {threads} thread(s)": 2 * n ** 3 / s / 1e9}
 
 
-def main():
-    torch.manual_seed(0)
-    if sys.argv[1:2] == ["--matmul"]:
-        print(json.dumps(matmul(int(sys.argv[2]), 1)))
-        return
-    threads = int(sys.argv[1]) if len(sys.argv) > 1 else torch.get_num_threads()
-    if not has_blas_env(threads):
-        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), str(threads)],
-                  {**os.environ, **blas_env(threads)})
-    out = {}
-    for n in (128, 512, 1024, 2048):
-        out.update(matmul(n, threads))
-    if threads != 1:
-        out.update(single_thread_matmul(2048))
-    torch.set_num_threads(threads)
+def single_thread_matmul(n):
+    """The 1-thread matmul of size n, measured by a child process whose BLAS has one thread."""
+    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--matmul", str(n)],
+                           env={**os.environ, **blas_env(1)}, stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(child.stdout)
+
+
+def gbs(nbytes, fn, **kw):
+    return nbytes / time_it(fn, **kw) / 1e9
+
+
+def copy():
     src, dst = torch.rand(N24), torch.empty(N24)
-    out["copy 2^24 float32 (plain copy, read+write)"] = 2 * 4 * N24 / time_it(lambda: dst.copy_(src), samples=15) / 1e9
+    return {"copy 2^24 float32 (plain copy, read+write)": gbs(2 * 4 * N24, lambda: dst.copy_(src), samples=15)}
+
+
+def add_in_place():
     a, b = torch.rand(N24), torch.rand(N24)
-    out["add 2^24 float32 into existing output (a.add_(b))"] = 3 * 4 * N24 / time_it(lambda: a.add_(b), samples=15) / 1e9
-    out["add 2^24 float32, fresh output (a.add(b))"] = 3 * 4 * N24 / time_it(lambda: a.add(b), samples=15) / 1e9
+    return {"add 2^24 float32 into existing output (a.add_(b))": gbs(3 * 4 * N24, lambda: a.add_(b), samples=15)}
+
+
+def add_fresh():
+    a, b = torch.rand(N24), torch.rand(N24)
+    return {"add 2^24 float32, fresh output (a.add(b))": gbs(3 * 4 * N24, lambda: a.add(b), samples=15)}
+
+
+def other_fresh():
     x, y = torch.randn(N24), torch.randn(N24)
-    out["mul 2^24 float32, fresh output (a.mul(b))"] = 3 * 4 * N24 / time_it(lambda: x.mul(y), samples=15) / 1e9
-    out["exp 2^24 float32, fresh output (a.exp())"] = 2 * 4 * N24 / time_it(lambda: x.exp(), samples=15) / 1e9
-    out["relu 2^24 float32, fresh output (a.relu())"] = 2 * 4 * N24 / time_it(lambda: x.relu(), samples=15) / 1e9
-    out["sum 2^24 float32"] = 4 * N24 / time_it(lambda: a.sum(), samples=15) / 1e9
+    return {
+        "mul 2^24 float32, fresh output (a.mul(b))": gbs(3 * 4 * N24, lambda: x.mul(y), samples=15),
+        "exp 2^24 float32, fresh output (a.exp())": gbs(2 * 4 * N24, lambda: x.exp(), samples=15),
+        "relu 2^24 float32, fresh output (a.relu())": gbs(2 * 4 * N24, lambda: x.relu(), samples=15),
+    }
+
+
+def total():
+    a = torch.rand(N24)
+    return {"sum 2^24 float32": gbs(4 * N24, lambda: a.sum(), samples=15)}
+
+
+def softmax():
     x = torch.randn(4096, 1024)
-    out["softmax [4096, 1024] float32, dim 1"] = time_it(lambda: torch.softmax(x, 1), samples=15) * 1e3
+    return {"softmax [4096, 1024] float32, dim 1": time_it(lambda: torch.softmax(x, 1), samples=15) * 1e3}
+
+
+def log_softmax():
+    x = torch.randn(4096, 1024)
+    return {"logSoftmax [4096, 1024] float32, dim 1": time_it(lambda: torch.log_softmax(x, 1), samples=15) * 1e3}
+
+
+def reductions():
+    v, m = torch.rand(N24), torch.rand(4096, 4096)
+    return {
+        "mean 2^24 float32": gbs(4 * N24, lambda: v.mean(), samples=15),
+        "amax 2^24 float32": gbs(4 * N24, lambda: v.amax(), samples=15),
+        "sum dim 0 of [4096, 4096]": gbs(4 * N24, lambda: m.sum(0), samples=15),
+        "sum dim 1 of [4096, 4096]": gbs(4 * N24, lambda: m.sum(1), samples=15),
+    }
+
+
+def batched_matmul():
+    a, b = torch.randn(64, 128, 128), torch.randn(64, 128, 128)
+    return {"bmm [64,128,128] x [64,128,128]": 2 * 64 * 128 ** 3 / time_it(lambda: torch.bmm(a, b), samples=15) / 1e9}
+
+
+def transposed_matmul():
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    return {"matmul a.T @ b.T N=1024": 2 * 1024 ** 3 / time_it(lambda: a.t() @ b.t()) / 1e9}
+
+
+def per_op_overhead():
     s4, t4 = torch.rand(4), torch.rand(4)
-    out["per-op overhead: a.add(b) on shape [4]"] = time_it(lambda: s4.add(t4), warmup=3, samples=9, inner=20000) * 1e6
+    return {"per-op overhead: a.add(b) on shape [4]": time_it(lambda: s4.add(t4), warmup=3, samples=9, inner=20000) * 1e6}
+
+
+def per_op_overhead_with_grad():
+    g, h = torch.rand(4, requires_grad=True), torch.rand(4)
+    return {"per-op overhead with grad: a.add(b), a requires grad":
+            time_it(lambda: g.add(h), warmup=3, samples=9, inner=20000) * 1e6}
+
+
+def mlp_train_step():
     model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 256), torch.nn.ReLU(),
                                 torch.nn.Linear(256, 10))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
@@ -98,41 +150,20 @@ def main():
         loss_fn(model(xb), yb).backward()
         opt.step()
 
-    out["MLP 784-512-256-10 train step, Adam, batch 128"] = 1 / time_it(train_step, warmup=3, samples=15)
+    return {"MLP 784-512-256-10 train step, Adam, batch 128": 1 / time_it(train_step, warmup=3, samples=15)}
+
+
+def optimizer_step():
     layers = [torch.nn.Linear(64, 64) for _ in range(50)]
     params = [p for layer in layers for p in layer.parameters()]
     for p in params:
         p.grad = torch.randn_like(p)
     adam = torch.optim.Adam(params, lr=1e-3)
-    out["Adam step over 100 params (50-layer MLP, width 64)"] = time_it(adam.step, warmup=3, samples=15, inner=10) * 1e6
-    out.update(more_workloads())
-    out.update(data_workloads())
-    print(json.dumps(out))
+    return {"Adam step over 100 params (50-layer MLP, width 64)": time_it(adam.step, warmup=3, samples=15, inner=10) * 1e6}
 
 
-def more_workloads():
-    """Batched and transposed matmul, mean/max and per-dim sums, log_softmax, graph-recording overhead."""
-    out = {}
-    a, b = torch.randn(64, 128, 128), torch.randn(64, 128, 128)
-    out["bmm [64,128,128] x [64,128,128]"] = 2 * 64 * 128 ** 3 / time_it(lambda: torch.bmm(a, b), samples=15) / 1e9
-    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
-    out["matmul a.T @ b.T N=1024"] = 2 * 1024 ** 3 / time_it(lambda: a.t() @ b.t()) / 1e9
-    v, m = torch.rand(N24), torch.rand(4096, 4096)
-    out["mean 2^24 float32"] = 4 * N24 / time_it(lambda: v.mean(), samples=15) / 1e9
-    out["amax 2^24 float32"] = 4 * N24 / time_it(lambda: v.amax(), samples=15) / 1e9
-    out["sum dim 0 of [4096, 4096]"] = 4 * N24 / time_it(lambda: m.sum(0), samples=15) / 1e9
-    out["sum dim 1 of [4096, 4096]"] = 4 * N24 / time_it(lambda: m.sum(1), samples=15) / 1e9
-    x = torch.randn(4096, 1024)
-    out["logSoftmax [4096, 1024] float32, dim 1"] = time_it(lambda: torch.log_softmax(x, 1), samples=15) * 1e3
-    g, h = torch.rand(4, requires_grad=True), torch.rand(4)
-    out["per-op overhead with grad: a.add(b), a requires grad"] = time_it(lambda: g.add(h), warmup=3, samples=9, inner=20000) * 1e6
-    return out
-
-
-def data_workloads():
-    """The DataLoader epoch and, where the safetensors package imports, the save + load round trip."""
+def data_loader_epoch():
     from torch.utils.data import DataLoader, TensorDataset
-    out = {}
     x, y = torch.randn(60000, 784), torch.randint(0, 10, (60000,))
     loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0))
 
@@ -140,13 +171,16 @@ def data_workloads():
         for _ in loader:
             pass
 
-    out["DataLoader epoch: 60000x784 float32, batch 64, shuffled"] = time_it(epoch, warmup=1, samples=5) * 1e3
+    return {"DataLoader epoch: 60000x784 float32, batch 64, shuffled": time_it(epoch, warmup=1, samples=5) * 1e3}
+
+
+def safetensors_round_trip():
+    """The save + load round trip, where the safetensors package imports ({} otherwise)."""
     try:
-        import os
         import tempfile
         from safetensors.torch import load_file, save_file
     except ImportError:
-        return out
+        return {}
     tensors = {f"layer{i}.weight": torch.randn(1024, 1024) for i in range(16)}
     with tempfile.TemporaryDirectory() as d:
         f = os.path.join(d, "model.safetensors")
@@ -155,8 +189,47 @@ def data_workloads():
             save_file(tensors, f)
             load_file(f)
 
-        out["safetensors save + load, 64 MiB float32"] = 2 * 64 * 2 ** 20 / time_it(round_trip, warmup=1, samples=5) / 1e9
-    return out
+        return {"safetensors save + load, 64 MiB float32": 2 * 64 * 2 ** 20 / time_it(round_trip, warmup=1, samples=5) / 1e9}
+
+
+def workloads(threads):
+    """Each workload by the key bench/suite.ts gives it."""
+    table = {f"matmul {n}": (lambda n=n: matmul(n, threads)) for n in (128, 512, 1024, 2048)}
+    table["matmul 2048, 1 thread"] = lambda: single_thread_matmul(2048) if threads != 1 else matmul(2048, 1)
+    table.update({
+        "copy": copy, "add in place": add_in_place, "add fresh": add_fresh, "other fresh": other_fresh,
+        "sum": total, "softmax": softmax, "logSoftmax": log_softmax, "reductions": reductions,
+        "bmm": batched_matmul, "transposed matmul": transposed_matmul, "per-op overhead": per_op_overhead,
+        "per-op overhead with grad": per_op_overhead_with_grad, "MLP train step": mlp_train_step,
+        "optimizer step": optimizer_step, "DataLoader epoch": data_loader_epoch,
+        "safetensors round trip": safetensors_round_trip,
+    })
+    return table
+
+
+def serve(threads):
+    table = workloads(threads)
+    for line in sys.stdin:
+        key = line.strip()
+        if not key:
+            break
+        torch.manual_seed(0)
+        torch.set_num_threads(threads)
+        run = table.get(key)
+        print(json.dumps(run() if run else {}), flush=True)
+
+
+def main():
+    if sys.argv[1:2] == ["--matmul"]:
+        print(json.dumps(matmul(int(sys.argv[2]), 1)))
+        return
+    if sys.argv[1:2] != ["--serve"] or len(sys.argv) != 3:
+        sys.exit("usage: torch_peer.py --serve THREADS | --matmul N")
+    threads = int(sys.argv[2])
+    if not has_blas_env(threads):
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), "--serve", str(threads)],
+                  {**os.environ, **blas_env(threads)})
+    serve(threads)
 
 
 if __name__ == "__main__":
