@@ -148,18 +148,23 @@ Isa active_isa() { return cpu_isa(); }
 //    (512 KB - 1 MB per core) using well under half of it: ~147 KB in every variant.
 //  - nc: the kc x nc B panel is shared by all threads and reused by every A block, so it
 //    should fit in L3: 16 KB per k of the panel, 4-6 MB in all (nc a multiple of nr).
+//
+// `across` packs row-major A and column-major B blocks in vector registers (null: scalar).
 template <class T> struct KernelInfo {
   MicroKernel<T> ukr;
   int mr, nr;
   int64_t mc, kc, nc;
+  gemm::PackAcross<T> across = nullptr;
 };
 
 const KernelInfo<float>& kernel_info(float*) {
   static const KernelInfo<float> info = []() -> KernelInfo<float> {
     switch (active_isa()) {
 #if KILN_GEMM_X86
-      case Isa::Avx512: return {gemm::ukr_f32_12x32_avx512, 12, 32, 96, 384, 4064};
-      case Isa::Avx2: return {gemm::ukr_f32_6x16_avx2, 6, 16, 96, 384, 4080};
+      case Isa::Avx512:
+        return {gemm::ukr_f32_12x32_avx512, 12, 32, 96, 384, 4064, gemm::pack_across_f32_avx512};
+      case Isa::Avx2:
+        return {gemm::ukr_f32_6x16_avx2, 6, 16, 96, 384, 4080, gemm::pack_across_f32_avx2};
 #endif
       default: return {ukr_generic<float, 4, 8>, 4, 8, 96, 384, 4088};
     }
@@ -186,13 +191,15 @@ const KernelInfo<double>& kernel_info(double*) {
 // a(i, p) for its MR rows contiguously, the order in which the micro-kernel broadcasts them.
 // Rows past mc are zero, so edge tiles run the same kernel.
 template <class T, int MR>
-void pack_a(int64_t mc, int64_t kc, Mat<const T> a, T* dst) {
+void pack_a(int64_t mc, int64_t kc, Mat<const T> a, T* dst, gemm::PackAcross<T> across) {
   for (int64_t i0 = 0; i0 < mc; i0 += MR, dst += MR * kc) {
     const int64_t mr = std::min<int64_t>(MR, mc - i0);
     const T* src = a.p + i0 * a.rs;
     if (mr == MR && a.rs == 1) {  // column-major a: each panel column is contiguous
       for (int64_t p = 0; p < kc; ++p)
         for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[p * a.cs + i];
+    } else if (a.cs == 1 && across) {  // row-major a: transpose blocks in registers
+      across(kc, src, a.rs, int(mr), MR, dst);
     } else if (mr == MR) {
       for (int64_t p = 0; p < kc; ++p)
         for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i * a.rs + p * a.cs];
@@ -210,7 +217,8 @@ void pack_a(int64_t mc, int64_t kc, Mat<const T> a, T* dst) {
 // b(p, q*NR + j) for its NR columns contiguously (one row of vector loads per k step).
 // Columns past nc are zero.
 template <class T, int NR>
-void pack_b(int64_t kc, int64_t nc, Mat<const T> b, T* dst, int64_t q0, int64_t q1) {
+void pack_b(int64_t kc, int64_t nc, Mat<const T> b, T* dst, int64_t q0, int64_t q1,
+            gemm::PackAcross<T> across) {
   const int64_t q_full = std::min(q1, nc / NR);
   if (b.cs == 1 && q0 < q_full) {
     // Row-major b: walk each row across all the full micro-panels, so memory is read
@@ -226,7 +234,9 @@ void pack_b(int64_t kc, int64_t nc, Mat<const T> b, T* dst, int64_t q0, int64_t 
     const int64_t j0 = q * NR, nr = std::min<int64_t>(NR, nc - j0);
     const T* src = b.p + j0 * b.cs;
     T* d = dst + q * NR * kc;
-    if (nr == NR && b.rs == 1) {  // column-major b: read each column contiguously
+    if (b.rs == 1 && across) {  // column-major b: transpose blocks in registers
+      across(kc, src, b.cs, int(nr), NR, d);
+    } else if (nr == NR && b.rs == 1) {  // column-major b: read each column contiguously
       for (int j = 0; j < NR; ++j)
         for (int64_t p = 0; p < kc; ++p) d[p * NR + j] = src[j * b.cs + p];
     } else if (nr == NR) {
@@ -243,25 +253,25 @@ void pack_b(int64_t kc, int64_t nc, Mat<const T> b, T* dst, int64_t q0, int64_t 
 }
 
 template <class T>
-void pack_a_tile(int mr, int64_t mc, int64_t kc, Mat<const T> a, T* dst) {
-  switch (mr) {
-    case 4: return pack_a<T, 4>(mc, kc, a, dst);
-    case 6: return pack_a<T, 6>(mc, kc, a, dst);
-    case 12: return pack_a<T, 12>(mc, kc, a, dst);
+void pack_a_tile(const KernelInfo<T>& kr, int64_t mc, int64_t kc, Mat<const T> a, T* dst) {
+  switch (kr.mr) {
+    case 4: return pack_a<T, 4>(mc, kc, a, dst, kr.across);
+    case 6: return pack_a<T, 6>(mc, kc, a, dst, kr.across);
+    case 12: return pack_a<T, 12>(mc, kc, a, dst, kr.across);
   }
-  throw Error(ErrorCode::Internal, make_string("matmul: no A packing for mr=", mr));
+  throw Error(ErrorCode::Internal, make_string("matmul: no A packing for mr=", kr.mr));
 }
 
 template <class T>
-void pack_b_tile(int nr, int64_t kc, int64_t nc, Mat<const T> b, T* dst, int64_t q0,
-                 int64_t q1) {
-  switch (nr) {
-    case 4: return pack_b<T, 4>(kc, nc, b, dst, q0, q1);
-    case 8: return pack_b<T, 8>(kc, nc, b, dst, q0, q1);
-    case 16: return pack_b<T, 16>(kc, nc, b, dst, q0, q1);
-    case 32: return pack_b<T, 32>(kc, nc, b, dst, q0, q1);
+void pack_b_tile(const KernelInfo<T>& kr, int64_t kc, int64_t nc, Mat<const T> b, T* dst,
+                 int64_t q0, int64_t q1) {
+  switch (kr.nr) {
+    case 4: return pack_b<T, 4>(kc, nc, b, dst, q0, q1, kr.across);
+    case 8: return pack_b<T, 8>(kc, nc, b, dst, q0, q1, kr.across);
+    case 16: return pack_b<T, 16>(kc, nc, b, dst, q0, q1, kr.across);
+    case 32: return pack_b<T, 32>(kc, nc, b, dst, q0, q1, kr.across);
   }
-  throw Error(ErrorCode::Internal, make_string("matmul: no B packing for nr=", nr));
+  throw Error(ErrorCode::Internal, make_string("matmul: no B packing for nr=", kr.nr));
 }
 
 // ---- packed GEMM ------------------------------------------------------------------------
@@ -370,13 +380,13 @@ void gemm_packed(const Gemm<T>& g, int threads) {
       if (b_in_place) {
         pb = {bblk.p, 1, bblk.rs, nullptr};
         if (const int64_t full = nc / NR * NR; full < nc) {
-          pack_b_tile<T>(kr.nr, kc, nc - full, {bblk.p + full, bblk.rs, 1}, bbuf, 0, 1);
+          pack_b_tile<T>(kr, kc, nc - full, {bblk.p + full, bblk.rs, 1}, bbuf, 0, 1);
           pb.edge = bbuf;
         }
       } else {
         // Packing is shared out in chunks of at least ~16K elements.
         run(n_panels, ceil_div(16384, kc * NR), threads, [&](int64_t q0, int64_t q1) {
-          pack_b_tile<T>(kr.nr, kc, nc, bblk, bbuf, q0, q1);
+          pack_b_tile<T>(kr, kc, nc, bblk, bbuf, q0, q1);
         });
       }
       // beta applies once; later k steps accumulate onto the partial result.
@@ -399,12 +409,12 @@ void gemm_packed(const Gemm<T>& g, int threads) {
             if (a_in_place) {
               pa = {ablk.p, ablk.rs, ablk.rs, 1, nullptr};
               if (const int64_t full = mc / MR * MR; full < mc) {
-                pack_a_tile<T>(kr.mr, mc - full, kc,
+                pack_a_tile<T>(kr, mc - full, kc,
                                {ablk.p + full * ablk.rs, ablk.rs, ablk.cs}, abuf);
                 pa.edge = abuf;
               }
             } else {
-              pack_a_tile<T>(kr.mr, mc, kc, ablk, abuf);
+              pack_a_tile<T>(kr, mc, kc, ablk, abuf);
             }
             macro_kernel(kr, mc, c1 - c0, kc, pa, pbt,
                          Mat<T>{g.c.p + ic * g.c.rs + (jc + c0) * g.c.cs, g.c.rs, g.c.cs},

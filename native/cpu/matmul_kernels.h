@@ -24,6 +24,15 @@ template <class T>
 using MicroKernel = void (*)(int64_t kc, const T* a, int64_t rs_a, int64_t cs_a, const T* b,
                              int64_t rs_b, T* c, int64_t ldc, T alpha, T beta);
 
+// Packs `rows` (<= width) lines of a matrix across, for a micro-panel of `width` lanes:
+//   dst[p*width + i] = src[i*ld + p] for i < rows, p < kc, and 0 for rows <= i < width.
+// This is the packing of a row-major A (lines are rows of A, ld its row stride) and of a
+// column-major B (lines are columns of B, ld its column stride): each line is contiguous in p
+// and the panel wants it across, so the vector variants transpose blocks in registers where
+// scalar code would write one element per store, `width` elements apart.
+template <class T>
+using PackAcross = void (*)(int64_t kc, const T* src, int64_t ld, int rows, int width, T* dst);
+
 // The largest tile any variant uses, for the driver's edge-tile scratch buffer.
 constexpr int kMaxTileElems = 16 * 32;
 
@@ -40,6 +49,11 @@ void ukr_f32_12x32_avx512(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a
 void ukr_f64_12x16_avx512(int64_t kc, const double* a, int64_t rs_a, int64_t cs_a,
                           const double* b, int64_t rs_b, double* c, int64_t ldc, double alpha,
                           double beta);
+// PackAcross for float32 in 8 x 8 (AVX2) and 16 x 16 (AVX-512F) register transposes.
+void pack_across_f32_avx2(int64_t kc, const float* src, int64_t ld, int rows, int width,
+                          float* dst);
+void pack_across_f32_avx512(int64_t kc, const float* src, int64_t ld, int rows, int width,
+                            float* dst);
 #endif
 
 }  // namespace kiln::cpu::gemm
