@@ -249,14 +249,16 @@ function madeHere(grad: Tensor, firstSerial: number): boolean {
  */
 function accumulate(leaf: Tensor, grad: Tensor, createGraph: boolean, owned: boolean): void {
   const { add, clone, addInPlace } = engineOps();
-  if (!leaf.grad) {
+  const current = leaf.peekGrad();
+  if (!current) {
     // Otherwise copied: backward formulas may hand one tensor to several inputs, and an
-    // in-place update of one leaf's .grad must not change another's.
-    leaf.grad = keep(owned && grad.dtype === leaf.dtype ? grad : clone(grad));
-  } else if (createGraph || leaf.grad.requiresGrad) {
-    leaf.grad = keep(add(leaf.grad, grad));
+    // in-place update of one leaf's .grad must not change another's. Either way the leaf is
+    // the gradient's only holder.
+    leaf.setOwnedGrad(keep(owned && grad.dtype === leaf.dtype ? grad : clone(grad)));
+  } else if (createGraph || current.requiresGrad) {
+    leaf.grad = keep(add(current, grad));
   } else {
     // In place, as PyTorch does, so code holding leaf.grad sees the sum.
-    addInPlace(leaf.grad, grad);
+    addInPlace(current, grad);
   }
 }

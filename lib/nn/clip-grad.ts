@@ -18,7 +18,10 @@ export interface ClipGradNormOptions {
 function gradsOf(parameters: Tensor | Iterable<Tensor>): Tensor[] {
   const params = parameters instanceof Tensor ? [parameters] : Array.from(parameters);
   const grads: Tensor[] = [];
-  for (const p of params) if (p.grad !== null) grads.push(p.grad);
+  for (const p of params) {
+    const g = p.peekGrad(); // scaled in place here, never kept
+    if (g !== null) grads.push(g);
+  }
   return grads;
 }
 
@@ -30,7 +33,7 @@ function gradsOf(parameters: Tensor | Iterable<Tensor>): Tensor[] {
  *
  * @example
  * loss.backward();
- * const total = kiln.optim.clipGradNorm_(params, 1.0);
+ * const total = kiln.nn.utils.clipGradNorm_(params, 1.0);
  * opt.step();
  */
 export function clipGradNorm_(
@@ -68,7 +71,7 @@ export function clipGradNorm_(
  * Clamps every gradient element of `parameters` to [-clipValue, clipValue], in place.
  *
  * @example
- * kiln.optim.clipGradValue_(params, 0.5);
+ * kiln.nn.utils.clipGradValue_(params, 0.5);
  */
 export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
   const v = Number(clipValue);

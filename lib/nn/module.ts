@@ -322,10 +322,11 @@ export class Module {
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     const setToNone = opts.setToNone ?? true;
     for (const p of this.parameters()) {
-      const g = p.grad;
+      const g = p.peekGrad();
       if (g === null) continue;
       if (setToNone || g.isDisposed) {
-        p.grad = null;
+        if (g.isDisposed) p.grad = null;
+        else p.clearGrad();
         continue;
       }
       // A gradient built with createGraph is part of a graph; zero a detached copy instead.

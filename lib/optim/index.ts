@@ -8,7 +8,7 @@
  * for (let epoch = 0; epoch < 50; epoch++) {
  *   opt.zeroGrad();
  *   lossOf(w, b).backward();
- *   kiln.optim.clipGradNorm_([w, b], 1.0);
+ *   kiln.nn.utils.clipGradNorm_([w, b], 1.0);
  *   opt.step();
  *   sched.step();
  * }

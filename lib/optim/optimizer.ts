@@ -127,15 +127,16 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
     const setToNone = opts.setToNone ?? true;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (p.grad === null) continue;
+        const current = p.peekGrad();
+        if (current === null) continue;
         if (setToNone) {
-          p.grad = null;
+          p.clearGrad();
           continue;
         }
         // A gradient built with createGraph is cut from its graph before being zeroed.
-        if (p.grad.gradFn !== null) p.grad = keep(p.grad.detach());
-        else p.grad.requiresGrad = false;
-        const g = p.grad;
+        if (current.gradFn !== null) p.grad = keep(current.detach());
+        else current.requiresGrad = false;
+        const g = p.peekGrad()!;
         noGrad(() => g.zero_());
       }
     }
@@ -224,7 +225,7 @@ export abstract class Optimizer<O extends BaseGroupOptions = BaseGroupOptions> {
 
   /** The gradient of `p`, or null to skip it; it must have p's shape. */
   protected gradOf(p: Tensor): Tensor | null {
-    const g = p.grad;
+    const g = p.peekGrad();
     if (g === null) return null;
     if (!sameShape(g.shape, p.shape))
       throw new ShapeError(`optimizer: the gradient of shape [${g.shape.join(', ')}] does not match its parameter of shape [${p.shape.join(', ')}]`);

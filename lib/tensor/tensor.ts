@@ -33,8 +33,13 @@ export class Tensor {
   readonly dtype: DType;
   /** Whether autograd records operations on this tensor. */
   requiresGrad = false;
-  /** Gradient accumulated by backward() (leaf tensors). */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
+  /**
+   * Whether `_grad` may be held outside kiln: read through `grad`, assigned by the caller, or
+   * not made by autograd. A gradient nobody outside kiln has seen can be freed as soon as it
+   * is dropped (see clearGrad), as PyTorch frees a dropped .grad by reference counting.
+   */
+  private gradSeen = false;
   /** The graph node that produced this tensor, or null for leaves. */
   gradFn: GradFnLike | null = null;
   private _storage: Storage | null;
@@ -85,6 +90,40 @@ export class Tensor {
           `of a storage holding ${storage.nbytes / ITEMSIZE[this.dtype]} elements of ${this.dtype}`,
       );
     return new Tensor(storage, shape, strides, offset, this.dtype);
+  }
+
+  /** Gradient accumulated by backward() (leaf tensors). */
+  get grad(): Tensor | null {
+    this.gradSeen = true;
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    this._grad = g;
+    this.gradSeen = true;
+  }
+
+  /** @internal The gradient, for kiln's own readers, which keep no reference to it. */
+  peekGrad(): Tensor | null {
+    return this._grad;
+  }
+
+  /** @internal Sets a gradient that autograd made and nothing else holds. */
+  setOwnedGrad(g: Tensor): void {
+    this._grad = g;
+    this.gradSeen = false;
+  }
+
+  /**
+   * @internal Drops the gradient (zeroGrad's set-to-none). Its memory is freed at once when
+   * nothing outside kiln can hold it, so the next backward reuses the block instead of
+   * waiting for the garbage collector; otherwise the holder keeps it, as in PyTorch.
+   */
+  clearGrad(): void {
+    const g = this._grad;
+    this._grad = null;
+    if (g !== null && !this.gradSeen) g.dispose();
+    this.gradSeen = false;
   }
 
   /** The storage; throws DisposedTensorError after dispose(). */
