@@ -41,8 +41,9 @@ function deviceTable(): DeviceRow[] | null {
   return rows;
 }
 
-/** How long the peer's threads are given to go idle before kiln measures. */
-const PEER_SETTLE_MS = 250;
+/** How long each side's threads are given to go idle before the other side measures. */
+const SETTLE_MS = 250;
+const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 
 function printResult(r: Result): void {
   console.log(`  ${r.name.padEnd(52)} ${r.value.toFixed(2).padStart(9)} ${r.unit}`);
@@ -101,10 +102,14 @@ async function main(): Promise<void> {
       const raw = { key: step.key, kiln: [] as Result[][], torch: [] as Record<string, number>[] };
       for (let round = 0; round < rounds; round++) {
         // PyTorch's OpenMP and OpenBLAS threads poll for a while after their last job (up to
-        // ~0.1 s), on the cores kiln is about to use; kiln's own pool polls for 100 us.
-        if (peer) await new Promise((resolve) => setTimeout(resolve, PEER_SETTLE_MS));
+        // ~0.1 s), on the cores kiln is about to use; kiln's own pool polls for 100 us. Both
+        // sides start from the same pause.
+        if (peer) await settle();
         raw.kiln.push(step.run());
-        if (peer) raw.torch.push(await peer.run(step.key));
+        if (peer) {
+          await settle();
+          raw.torch.push(await peer.run(step.key));
+        }
       }
       rawRounds.push(raw);
       raw.kiln[0].forEach((r, i) => {

@@ -35,10 +35,16 @@ def has_blas_env(threads):
     return all(os.environ.get(name) == value for name, value in blas_env(threads).items())
 
 
+WARMUP_SECONDS = 0.1  # as bench/timing.ts
+
+
 def time_it(fn, warmup=2, samples=7, inner=1):
     """Median seconds per call of fn, each sample timing `inner` calls (as bench/timing.ts)."""
-    for _ in range(warmup):
+    warm_start = time.perf_counter()
+    done = 0
+    while done < warmup or time.perf_counter() - warm_start < WARMUP_SECONDS:
         fn()
+        done += 1
     times = []
     for _ in range(samples):
         t0 = time.perf_counter()
