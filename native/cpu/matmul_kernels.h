@@ -49,7 +49,8 @@ void ukr_f32_12x32_avx512(int64_t kc, const float* a, int64_t rs_a, int64_t cs_a
 void ukr_f64_12x16_avx512(int64_t kc, const double* a, int64_t rs_a, int64_t cs_a,
                           const double* b, int64_t rs_b, double* c, int64_t ldc, double alpha,
                           double beta);
-// PackAcross for float32 in 8 x 8 (AVX2) and 16 x 16 (AVX-512F) register transposes.
+// PackAcross for float32 in 8 x 8 (AVX2) and 16 x 16 (AVX-512F) register transposes
+// (matmul_pack_impl.h).
 void pack_across_f32_avx2(int64_t kc, const float* src, int64_t ld, int rows, int width,
                           float* dst);
 void pack_across_f32_avx512(int64_t kc, const float* src, int64_t ld, int rows, int width,

@@ -4,6 +4,8 @@
 // float_row_kernels_impl.h). Each wrapper carries its own target attribute: only code that
 // runs after the CPU check uses them, and the rest of the addon keeps baseline flags.
 #pragma once
+#include <cstdint>
+
 #include "cpu_isa.h"
 
 #if KILN_CPU_X86
@@ -55,10 +57,41 @@ struct Avx2 {
     a = _mm_add_ps(a, _mm_movehl_ps(a, a));
     return _mm_cvtss_f32(_mm_add_ss(a, _mm_shuffle_ps(a, a, 1)));
   }
+
+  // Lane masks for the first n lanes (n may exceed kWidth), for loads and stores that touch
+  // nothing past the end of a row: maskload reads no masked-off element.
+  using Lanes = __m256i;
+  KILN_TARGET_AVX2 static Lanes first_lanes(int64_t n) {
+    const int k = int(n < kWidth ? n : kWidth);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  KILN_TARGET_AVX2 static F load_first(const float* p, Lanes m) { return _mm256_maskload_ps(p, m); }
+  KILN_TARGET_AVX2 static void store_first(float* p, F v, Lanes m) { _mm256_maskstore_ps(p, m, v); }
+
+  // r[i] holds 8 consecutive elements of row i; afterwards r[q] holds element q of every row.
+  // Pairs of rows interleave, then 2 x 2 blocks of pairs, then the 128-bit halves swap.
+  KILN_TARGET_AVX2 static void transpose(F r[8]) {
+    F t[8];
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+      r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+      r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+      r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+      r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; ++i) {
+      t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+      t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+    }
+    for (int i = 0; i < 8; ++i) r[i] = t[i];
+  }
 };
 
-// min, max, the shifts and the extraction of the upper half go through their zero-masking
-// forms with every lane selected: the plain forms pass an undefined vector that GCC 12
+// min, max, the shifts, the shuffles and the extraction of the upper half go through their
+// zero-masking forms with every lane selected: the plain forms pass an undefined vector that GCC 12
 // reports as used uninitialized.
 struct Avx512 {
   using F = __m512;
@@ -100,6 +133,41 @@ struct Avx512 {
     __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     b = _mm_add_ps(b, _mm_movehl_ps(b, b));
     return _mm_cvtss_f32(_mm_add_ss(b, _mm_shuffle_ps(b, b, 1)));
+  }
+
+  using Lanes = __mmask16;
+  KILN_TARGET_AVX512 static Lanes first_lanes(int64_t n) {
+    return n >= kWidth ? kAll : Lanes((1u << n) - 1);
+  }
+  KILN_TARGET_AVX512 static F load_first(const float* p, Lanes m) { return _mm512_maskz_loadu_ps(m, p); }
+  KILN_TARGET_AVX512 static void store_first(float* p, F v, Lanes m) { _mm512_mask_storeu_ps(p, m, v); }
+
+  // As Avx2::transpose for 16 rows: pairs of rows, 4 x 4 blocks within 128-bit lanes, then
+  // the 128-bit lanes themselves in two rounds.
+  KILN_TARGET_AVX512 static void transpose(F r[16]) {
+    F t[16];
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = _mm512_maskz_unpacklo_ps(kAll, r[i], r[i + 1]);
+      t[i + 1] = _mm512_maskz_unpackhi_ps(kAll, r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+      r[i] = _mm512_maskz_shuffle_ps(kAll, t[i], t[i + 2], 0x44);
+      r[i + 1] = _mm512_maskz_shuffle_ps(kAll, t[i], t[i + 2], 0xEE);
+      r[i + 2] = _mm512_maskz_shuffle_ps(kAll, t[i + 1], t[i + 3], 0x44);
+      r[i + 3] = _mm512_maskz_shuffle_ps(kAll, t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; ++i) {
+      t[i] = _mm512_maskz_shuffle_f32x4(kAll, r[i], r[i + 4], 0x88);
+      t[i + 4] = _mm512_maskz_shuffle_f32x4(kAll, r[i], r[i + 4], 0xDD);
+      t[i + 8] = _mm512_maskz_shuffle_f32x4(kAll, r[i + 8], r[i + 12], 0x88);
+      t[i + 12] = _mm512_maskz_shuffle_f32x4(kAll, r[i + 8], r[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 4; ++i) {
+      r[i] = _mm512_maskz_shuffle_f32x4(kAll, t[i], t[i + 8], 0x88);
+      r[i + 4] = _mm512_maskz_shuffle_f32x4(kAll, t[i + 4], t[i + 12], 0x88);
+      r[i + 8] = _mm512_maskz_shuffle_f32x4(kAll, t[i], t[i + 8], 0xDD);
+      r[i + 12] = _mm512_maskz_shuffle_f32x4(kAll, t[i + 4], t[i + 12], 0xDD);
+    }
   }
 };
 
