@@ -63,7 +63,7 @@ describe('zeroGrad leaves gradients the caller has seen to the caller', () => {
   test('a gradient read through .grad stays valid, with its values, after zeroGrad', () => {
     const s = setup();
     s.backward();
-    const held = s.layer.bias.grad!;
+    const held = s.layer.bias!.grad!;
     const values = held.toArray();
     const before = kiln.memory().tensors;
     s.opt.zeroGrad();
