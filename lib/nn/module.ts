@@ -325,8 +325,7 @@ export class Module {
       const g = p.peekGrad();
       if (g === null) continue;
       if (setToNone || g.isDisposed) {
-        if (g.isDisposed) p.grad = null;
-        else p.clearGrad();
+        p.clearGrad(); // (dispose of a disposed tensor does nothing)
         continue;
       }
       // A gradient built with createGraph is part of a graph; zero a detached copy instead.
